@@ -17,6 +17,7 @@ const Catalog& default_catalog() {
     register_pool_norm_ops(c);
     register_shape_ops(c);
     register_merge_ops(c);
+    register_recurrent_ops(c);
     return c;
   }();
   return catalog;
@@ -31,6 +32,7 @@ const KernelTable& default_kernels() {
     register_pool_norm_kernels(t);
     register_shape_kernels(t);
     register_merge_kernels(t);
+    register_recurrent_kernels(t);
     return t;
   }();
   return table;

@@ -37,5 +37,6 @@ void register_dense_conv_ops(Catalog& c);
 void register_pool_norm_ops(Catalog& c);
 void register_shape_ops(Catalog& c);
 void register_merge_ops(Catalog& c);
+void register_recurrent_ops(Catalog& c);  // Embedding, RNN layers and their wrappers, Masking
 
 }  // namespace parity

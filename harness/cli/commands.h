@@ -32,6 +32,9 @@ CommandFn add_eval_command(CLI::App& app);  // cmd_eval.cpp
 CommandFn add_run_command(CLI::App& app);     // cmd_run.cpp
 CommandFn add_replay_command(CLI::App& app);  // cmd_replay.cpp
 CommandFn add_coverage_command(CLI::App& app);  // cmd_coverage.cpp
+CommandFn add_check_command(CLI::App& app);     // cmd_check.cpp
+CommandFn add_convert_command(CLI::App& app);   // cmd_convert.cpp
+CommandFn add_export_command(CLI::App& app);    // cmd_export.cpp
 
 // `parity ops --json`: one object per catalog op, with executor support from every built-in executor.
 nlohmann::json catalog_to_json(const Catalog& c);

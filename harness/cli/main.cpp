@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
       {"run", parity::cli::add_run_command(app)},
       {"replay", parity::cli::add_replay_command(app)},
       {"coverage", parity::cli::add_coverage_command(app)},
+      {"check", parity::cli::add_check_command(app)},
+      {"convert", parity::cli::add_convert_command(app)},
+      {"export", parity::cli::add_export_command(app)},
   };
 
   try {

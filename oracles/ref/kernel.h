@@ -54,6 +54,7 @@ void register_dense_conv_kernels(KernelTable& t);
 void register_pool_norm_kernels(KernelTable& t);
 void register_shape_kernels(KernelTable& t);
 void register_merge_kernels(KernelTable& t);
+void register_recurrent_kernels(KernelTable& t);
 
 const KernelTable& default_kernels();
 

@@ -1,0 +1,11 @@
+// `parity convert`: placeholder until the command lands.
+#include "harness/cli/commands.h"
+
+namespace parity::cli {
+
+CommandFn add_convert_command(CLI::App& app) {
+  app.add_subcommand("convert", "(not yet available)")->group("");
+  return [](std::ostream&) { return kExitBadInput; };
+}
+
+}  // namespace parity::cli
