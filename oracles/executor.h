@@ -65,9 +65,12 @@ struct ExecutorOptions {
   std::string tfjs_version;           // a published TF.js release, installed on demand into a cache folder
   std::filesystem::path tfjs_dir;     // or a given node_modules tree (a local build, a patched copy)
   double timeout_seconds = 0;         // per request; 0 = the executor's default
+  bool cuda_tf32 = false;             // cuda: let cuBLAS use TF32 tensor cores (off: full float32 GEMMs)
+  bool tfoplambda_shim = false;       // TF.js: convert TF-op layers with parity's TFOpLambda shim (tfoplambda_shim.h)
 };
 
-// The executors built into this binary, by name ("ref64", "cpu32", "tfjs-cpu", "tfjs-wasm").
+// The executors built into this binary, by name ("ref64", "cpu32", "tfjs-cpu", "tfjs-wasm", and "cuda" when
+// built with the CUDA toolkit).
 std::vector<std::string> executor_names();
 // Throws ParityError for unknown names or unusable options.
 std::unique_ptr<Executor> make_executor(const std::string& name, const ExecutorOptions& opt = {});

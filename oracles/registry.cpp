@@ -5,6 +5,9 @@
 #include "oracles/ref/ref_executor.h"
 #include "oracles/tfjs/tfjs_executor.h"
 #include "oracles/tfjs/tfjs_install.h"
+#ifdef PARITY_HAVE_CUDA
+#include "oracles/cuda/cuda_executor.h"
+#endif
 
 namespace parity {
 
@@ -38,7 +41,13 @@ const KernelTable& default_kernels() {
   return table;
 }
 
-std::vector<std::string> executor_names() { return {"ref64", "cpu32", "tfjs-cpu", "tfjs-wasm"}; }
+std::vector<std::string> executor_names() {
+#ifdef PARITY_HAVE_CUDA
+  return {"ref64", "cpu32", "tfjs-cpu", "tfjs-wasm", "cuda"};
+#else
+  return {"ref64", "cpu32", "tfjs-cpu", "tfjs-wasm"};
+#endif
+}
 
 namespace {
 
@@ -78,6 +87,7 @@ TfjsExecutorOptions tfjs_options(const std::string& backend, const ExecutorOptio
            "whose node_modules does)",
            opt.tfjs_dir.string());
   }
+  t.convert.tfoplambda_shim = opt.tfoplambda_shim;
   if (opt.timeout_seconds > 0) {
     t.worker.request_timeout_s = opt.timeout_seconds;
     t.explicit_timeout = true;
@@ -94,7 +104,13 @@ std::unique_ptr<Executor> make_executor(const std::string& name, const ExecutorO
   // The TF.js executors start their Node worker on first use, so listing them costs nothing.
   if (name == "tfjs-cpu") return std::make_unique<TfjsExecutor>("cpu", default_catalog(), tfjs_options("cpu", opt));
   if (name == "tfjs-wasm") return std::make_unique<TfjsExecutor>("wasm", default_catalog(), tfjs_options("wasm", opt));
-  fail("unknown executor '{}' (available: ref64, cpu32, tfjs-cpu, tfjs-wasm)", name);
+#ifdef PARITY_HAVE_CUDA
+  // Touches no device: without one, run() reports SKIPPED ("no CUDA device ...").
+  if (name == "cuda") return cuda::make_cuda_executor(default_catalog(), opt);
+#endif
+  std::string available;
+  for (const std::string& n : executor_names()) available += (available.empty() ? "" : ", ") + n;
+  fail("unknown executor '{}' (available: {})", name, available);
 }
 
 }  // namespace parity

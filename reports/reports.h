@@ -56,11 +56,14 @@ std::string op_distribution_table(const RunDigest& d);
 
 std::string render_summary_md(const RunDigest& d, const std::string& dir_label);
 // junit.xml: one <testcase> per row, appended by junit_testcase during digest_run, wrapped with the counts.
-void junit_testcase(std::string& out, const ResultRow& r, const std::string& dir_label);
+// `known`: the baseline's reason when the row is a KNOWN failure (then it is skipped, not failed).
+void junit_testcase(std::string& out, const ResultRow& r, const std::string& dir_label, const std::string& known = {});
 std::string render_junit_xml(const RunDigest& d, const std::string& testcases);
 
 // Writes DIR/summary.md and DIR/junit.xml (atomically) and returns the digest they came from.
-RunDigest write_reports(const std::filesystem::path& dir, const std::string& dir_label);
+// `known_reason` (optional) gives the baseline's reason for a row it knows, "" otherwise (junit.xml only).
+RunDigest write_reports(const std::filesystem::path& dir, const std::string& dir_label,
+                        const std::function<std::string(const ResultRow&)>& known_reason = nullptr);
 
 std::string xml_escape(const std::string& s);
 

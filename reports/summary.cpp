@@ -218,9 +218,12 @@ std::string render_summary_md(const RunDigest& d, const std::string& dir_label) 
   return md;
 }
 
-RunDigest write_reports(const fs::path& dir, const std::string& dir_label) {
+RunDigest write_reports(const fs::path& dir, const std::string& dir_label,
+                        const std::function<std::string(const ResultRow&)>& known_reason) {
   std::string testcases;
-  RunDigest d = digest_run(dir, [&](const ResultRow& r) { junit_testcase(testcases, r, dir_label); });
+  RunDigest d = digest_run(dir, [&](const ResultRow& r) {
+    junit_testcase(testcases, r, dir_label, known_reason ? known_reason(r) : std::string());
+  });
   write_file_atomically(dir / "summary.md", render_summary_md(d, dir_label));
   write_file_atomically(dir / "junit.xml", render_junit_xml(d, testcases));
   return d;

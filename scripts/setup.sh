@@ -14,7 +14,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 # --- Debian packages -----------------------------------------------------------------------------------
 packages=(g++ make cmake pkg-config nlohmann-json3-dev libfmt-dev libcli11-dev libhdf5-dev hdf5-tools
-          librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev)
+          librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev git python3-yaml)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

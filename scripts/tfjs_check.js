@@ -85,7 +85,15 @@ async function runOne(env, job) {
       const ordered = byName ? layerNames.map(n => inputs[given.findIndex(e => e.name === n)]) : inputs;
       const outs = model.predict(ordered.length === 1 ? ordered[0] : ordered);
       const list = Array.isArray(outs) ? outs : [outs];
-      result.outputs = list.map((t, i) => tensorEntry(model.outputLayers[i] ? model.outputLayers[i].name : `output_${i}`, t));
+      // A layer with several outputs (return_state, Bidirectional merge_mode None) names them 'x', 'x:1', ...
+      // as parity and the worker do.
+      const outName = i => {
+        const layer = model.outputLayers[i];
+        if (!layer) return `output_${i}`;
+        const k = (model.outputLayersTensorIndices || [])[i] || 0;
+        return k > 0 ? `${layer.name}:${k}` : layer.name;
+      };
+      result.outputs = list.map((t, i) => tensorEntry(outName(i), t));
       if (job.weights) result.weights = model.weights.map(w => tensorEntry(w.originalName, w.read()));
       tf.dispose(list);
       model.dispose();

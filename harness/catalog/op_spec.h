@@ -86,6 +86,8 @@ enum class ErrorRule {
                 // K = the normalized group size (analytic; reads the `epsilon` attribute).
   LinearOrDotNormalize,  // Dot: Linear, unless the node's `normalize` attribute is true; then the
                          // Cauchy-Schwarz rule for a dot product of two l2-normalized operands.
+  Recurrent,    // Embedding, SimpleRNN/GRU/LSTM, Bidirectional, TimeDistributed: a first-order bound propagated
+                // step by step through the recurrence (harness/engine/budget_recurrent.cpp); every output.
 };
 inline const char* error_rule_name(ErrorRule r) {
   switch (r) {
@@ -98,6 +100,7 @@ inline const char* error_rule_name(ErrorRule r) {
     case ErrorRule::Softmax: return "softmax";
     case ErrorRule::LayerNorm: return "layer_norm";
     case ErrorRule::LinearOrDotNormalize: return "linear_or_dot_normalize";
+    case ErrorRule::Recurrent: return "recurrent";
   }
   return "?";
 }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/cli/baseline_flag.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/executor_flags.h"
 #include "harness/cli/option_parsing.h"
@@ -31,7 +32,8 @@ extern "C" void on_sigint(int) {
 struct RunArgs {
   CampaignConfig cfg;
   uint64_t cases = kDefaultCampaignCases;
-  double time = 0;
+  std::string time;
+  std::string baseline;
   std::string executors = "ref64,cpu32";
   std::string out = "parity-run";
   std::string shard = "1/1";
@@ -58,7 +60,10 @@ int run_run(RunArgs& a, std::ostream& out) {
   CampaignConfig& c = a.cfg;
   CampaignOptions opt;
   opt.jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
-  if (a.time_opt->count()) c.time_limit = a.time;
+  if (a.time_opt->count()) c.time_limit = parse_duration(a.time, "--time");
+  // Read the baseline first: a bad file fails before any case runs.
+  std::optional<Baseline> baseline;
+  if (!a.baseline.empty()) baseline = load_baseline(a.baseline);
   if (!a.resume.empty()) {
     opt.out = a.resume;
     opt.resume = true;
@@ -96,6 +101,8 @@ int run_run(RunArgs& a, std::ostream& out) {
 
   RunDigest d = write_reports(opt.out, opt.out.string());
   out << op_distribution_table(d) << totals_line(d) << '\n';
+  int code = run_failed(d) ? kExitDivergence : kExitOk;
+  if (baseline) code = finish_against_baseline(opt.out, opt.out.string(), *baseline, a.baseline, out);
   // Timings go to stderr so stdout stays identical between runs with the same configuration.
   std::cerr << fmt::format("parity run: {} cases in {:.1f}s ({:.0f} cases/s, {} workers){}; {} in {}/\n", st.cases_done,
                            st.wall_seconds, st.wall_seconds > 0 ? double(st.cases_done) / st.wall_seconds : 0.0, opt.jobs,
@@ -105,7 +112,7 @@ int run_run(RunArgs& a, std::ostream& out) {
     std::cerr << fmt::format("parity run: interrupted; continue with `parity run --resume {}`\n", opt.out.string());
     return kExitInterrupted;
   }
-  return run_failed(d) ? kExitDivergence : kExitOk;
+  return code;
 }
 
 }  // namespace
@@ -122,8 +129,19 @@ CommandFn add_run_command(CLI::App& app) {
                      ->check(check_non_negative);
   config_opts.push_back(a->cases_opt);
   a->time_opt = sub->add_option("--time", a->time,
-                                "Stop claiming new cases after SECONDS; started cases finish and reports are complete")
-                    ->check(CLI::PositiveNumber);
+                                "Stop claiming new cases after this long (90, 90s, 30m, 2h, 1h30m); started cases finish "
+                                "and reports are complete")
+                    ->check([](const std::string& v) {
+                      try {
+                        (void)parse_duration(v, "--time");
+                        return std::string();
+                      } catch (const ParityError& e) {
+                        return std::string(e.what());
+                      }
+                    });
+  sub->add_option("--baseline", a->baseline,
+                  "Known outcomes (cases/baseline/*.json): every non-passing row is KNOWN or NEW, FIXED entries are "
+                  "listed, DIR/baseline.md is written, and the exit code is 1 only when something is NEW");
   config_opts.push_back(sub->add_option("--executors", a->executors,
                                         "Comma-separated executors, one result row each per case (default ref64,cpu32; "
                                         "ref64 is always the reference, and its own row is a sanity check)"));
@@ -168,11 +186,13 @@ CommandFn add_run_command(CLI::App& app) {
       "each case completes), cases/<id>.json and <id>.min.json (failing cases, full and shrunk), summary.md and\n"
       "junit.xml. A DIR already holding a run is refused unless --resume or --overwrite.\n"
       "stdout: one line per DIVERGED/ERRORED row with its repro command, the op distribution and a totals line.\n"
-      "Exit codes: 0 no DIVERGED or ERRORED row in the run, 1 otherwise, 2 bad input, 130 interrupted (resumable).\n"
+      "Exit codes: 0 no DIVERGED or ERRORED row in the run (with --baseline: nothing NEW), 1 otherwise, 2 bad input,\n"
+      "130 interrupted (resumable).\n"
       "Examples:\n"
       "  parity run\n"
       "  parity run --seed 7 --cases 5000 --executors ref64,cpu32 --out nightly -j 2\n"
-      "  parity run --time 600 --shard 2/4 --out shard2\n"
+      "  parity run --time 30m --shard 2/4 --out shard2\n"
+      "  parity run --executors ref64,tfjs-cpu,tfjs-wasm --baseline cases/baseline/tfjs-4.22.json --out nightly\n"
       "  parity run --resume nightly\n"
       "  parity run --executors ref64,tfjs-cpu --tfjs-version 4.21.0 --out tfjs421");
   return [a](std::ostream& out) { return run_run(*a, out); };

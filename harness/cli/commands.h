@@ -35,6 +35,10 @@ CommandFn add_coverage_command(CLI::App& app);  // cmd_coverage.cpp
 CommandFn add_check_command(CLI::App& app);     // cmd_check.cpp
 CommandFn add_convert_command(CLI::App& app);   // cmd_convert.cpp
 CommandFn add_export_command(CLI::App& app);    // cmd_export.cpp
+CommandFn add_baseline_command(CLI::App& app);  // cmd_baseline.cpp
+CommandFn add_merge_command(CLI::App& app);     // cmd_merge.cpp
+CommandFn add_bisect_command(CLI::App& app);    // cmd_bisect.cpp
+CommandFn add_reduce_command(CLI::App& app);    // cmd_reduce.cpp
 
 // `parity ops --json`: one object per catalog op, with executor support from every built-in executor.
 nlohmann::json catalog_to_json(const Catalog& c);

@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
       {"check", parity::cli::add_check_command(app)},
       {"convert", parity::cli::add_convert_command(app)},
       {"export", parity::cli::add_export_command(app)},
+      {"baseline", parity::cli::add_baseline_command(app)},
+      {"merge", parity::cli::add_merge_command(app)},
+      {"bisect", parity::cli::add_bisect_command(app)},
+      {"reduce", parity::cli::add_reduce_command(app)},
   };
 
   try {

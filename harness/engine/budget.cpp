@@ -404,6 +404,18 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
     std::vector<Shape> in_shapes;
     for (const TensorD* t : ctx.x) in_shapes.push_back(t->shape);
     if (ctx.spec.tolerance.accumulation) ctx.K = ctx.spec.tolerance.accumulation(g.view(n, in_shapes));
+    if (budget_kind(ctx.spec, n.attrs) == BudgetKind::Recurrent) {  // every output (return_state, merge None)
+      std::vector<TensorD> bs = recurrent_budgets(n, c, ctx.x, ctx.bx, ctx.w, ctx.y);
+      for (size_t o = 0; o < bs.size(); ++o) {
+        sanitize(bs[o], *ctx.y[o]);
+        for (int64_t i = 0; i < bs[o].size(); ++i) {  // flush-to-zero, as below
+          const double yi = std::fabs((*ctx.y[o])[i]);
+          if (yi > 0 && yi < kMinNormal) bs[o][i] += yi;
+        }
+        R.budgets[n.outputs.at(o)] = std::move(bs[o]);
+      }
+      continue;
+    }
     TensorD b;
     const std::string act = n.attrs.contains("activation") ? n.attrs.at("activation").get<std::string>() : "";
     switch (budget_kind(ctx.spec, n.attrs)) {
@@ -443,6 +455,7 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
       case BudgetKind::LayerNorm: b = layer_norm_budget(ctx); break;
       case BudgetKind::DotNormalize: b = dot_normalize_budget(ctx); break;
       case BudgetKind::Fallback: b = fallback_budget(ctx); break;
+      case BudgetKind::Recurrent: break;  // handled above
     }
     sanitize(b, *ctx.y[0]);
     // Flush-to-zero: TF runs its CPU kernels with denormals flushed (port::ScopedFlushDenormal in its thread

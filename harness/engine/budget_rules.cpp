@@ -14,6 +14,7 @@ BudgetKind budget_kind(const OpSpec& spec, const nlohmann::json& attrs) {
     case ErrorRule::LayerNorm: return BudgetKind::LayerNorm;
     case ErrorRule::LinearOrDotNormalize:
       return attrs.value("normalize", false) ? BudgetKind::DotNormalize : BudgetKind::Linear;
+    case ErrorRule::Recurrent: return BudgetKind::Recurrent;
     case ErrorRule::GraphInput:
     case ErrorRule::Unset: return BudgetKind::Fallback;
   }
@@ -29,6 +30,7 @@ const char* budget_kind_name(BudgetKind k) {
     case BudgetKind::Softmax: return "softmax";
     case BudgetKind::LayerNorm: return "layer_norm";
     case BudgetKind::DotNormalize: return "dot_normalize";
+    case BudgetKind::Recurrent: return "recurrent";
     case BudgetKind::Fallback: return "fallback";
   }
   return "?";

@@ -3,6 +3,7 @@
 // Tolerance::rule), and the absolute error scale of element-wise formulas that cancel internally. See
 // docs/tolerances.md.
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,7 @@ enum class BudgetKind {
   Softmax,       // the Softmax layer
   LayerNorm,
   DotNormalize,  // Dot with normalize=true
+  Recurrent,     // Embedding, RNN layers and their wrappers: every output's budget (budget_recurrent.cpp)
   Fallback,      // no rule declared (ErrorRule::Unset): random-sign perturbation (never used by the catalog;
                  // a test checks)
 };
@@ -31,5 +33,14 @@ const char* budget_kind_name(BudgetKind k);
 // evaluation has error proportional to s rather than to the result (gelu's 1 + erf cancels for x << 0).
 double activation_abs_scale(const std::string& activation, double x);
 double op_abs_scale(const std::string& op, const nlohmann::json& attrs, double x);
+
+// ErrorRule::Recurrent (harness/engine/budget_recurrent.cpp): the budget of each of the node's outputs, from
+// its inputs x with budgets bx, its weights w and ref64's outputs y (which the rule re-derives and checks).
+struct Node;
+class Catalog;
+std::vector<Tensor<double>> recurrent_budgets(const Node& n, const Catalog& c, const std::vector<const Tensor<double>*>& x,
+                                              const std::vector<const Tensor<double>*>& bx,
+                                              const std::vector<Tensor<double>>& w,
+                                              const std::vector<const Tensor<double>*>& y);
 
 }  // namespace parity

@@ -533,6 +533,8 @@ json executor_options_to_json(const ExecutorOptions& e) {
   if (!e.tfjs_version.empty()) j["tfjs_version"] = e.tfjs_version;
   if (!e.tfjs_dir.empty()) j["tfjs_dir"] = e.tfjs_dir.string();
   if (e.timeout_seconds > 0) j["timeout_seconds"] = e.timeout_seconds;
+  if (e.tfoplambda_shim) j["tfoplambda_shim"] = true;
+  if (e.cuda_tf32) j["cuda_tf32"] = true;
   return j;
 }
 
@@ -574,6 +576,8 @@ CampaignConfig config_from_json(const json& j, const std::string& where) {
         c.executor_options.tfjs_version = e.value("tfjs_version", std::string());
         c.executor_options.tfjs_dir = e.value("tfjs_dir", std::string());
         c.executor_options.timeout_seconds = e.value("timeout_seconds", 0.0);
+        c.executor_options.tfoplambda_shim = e.value("tfoplambda_shim", false);
+        c.executor_options.cuda_tf32 = e.value("cuda_tf32", false);
       }
       return c;
     } catch (const json::exception& e) {
@@ -590,6 +594,8 @@ std::string repro_command(const std::string& case_path, const CampaignConfig& cf
   if (!eo.tfjs_version.empty()) cmd += " --tfjs-version " + eo.tfjs_version;
   if (!eo.tfjs_dir.empty()) cmd += " --tfjs-dir " + eo.tfjs_dir.string();
   if (eo.timeout_seconds > 0) cmd += fmt::format(" --timeout {}", eo.timeout_seconds);
+  if (eo.tfoplambda_shim) cmd += " --tfoplambda-shim";
+  if (eo.cuda_tf32) cmd += " --cuda-tf32";
   return cmd;
 }
 

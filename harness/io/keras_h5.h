@@ -34,15 +34,21 @@ class UnrepresentableModelError : public ParityError {
   std::vector<UnrepresentableLayer> layers;
 };
 
-// Reads model_config and model_weights from a Keras .h5 file into a graph with weight values. Throws
-// ParityError naming the file, and the layer / weight / attribute, for anything malformed: not HDF5,
-// truncated, weights-only files (no model_config), missing attributes, weights whose count or shape
-// differ from the layer's, absurd sizes.
+// Reads model_config and model_weights from a Keras .h5 file into a graph with weight values (nested models
+// flattened, see KerasLayerOrigin in keras_model.h). Throws ParityError naming the file, and the layer /
+// weight / attribute, for anything malformed: not HDF5, truncated, weights-only files (no model_config),
+// missing attributes, weights whose count or shape differ from the layer's, absurd sizes; and
+// UnrepresentableModelError for well-formed models with layers parity cannot represent.
+// libhdf5 itself can crash or loop on corrupt files, so the file is read in a forked child process (a
+// crash becomes a ParityError; PARITY_H5_IN_PROCESS=1 reads in-process, PARITY_H5_TIMEOUT_SECONDS bounds
+// the child, default 120).
 Graph load_keras_h5(const std::filesystem::path& file, const Catalog& c, KerasH5Info* info = nullptr);
 
 // Writes a graph of Keras layers (TF ops become TFOpLambda layers) as a Keras 2 style .h5 file: root
 // attributes keras_version, backend and model_config (Functional form), and model_weights with layer_names,
-// weight_names and one dataset per weight at <layer>/<layer>/<weight>:0. load_keras_h5 reads it back.
+// weight_names (fixed-length NULLPAD strings, as h5py writes numpy bytes arrays) and one float32 dataset per
+// weight at <layer>/<layer>/<weight>:0. load_keras_h5 reads it back to the same graph, weights bit-exact.
+// Throws ParityError for graphs Keras cannot hold (placeholder weights without values, names with '/').
 void save_keras_h5(const Graph& g, const Catalog& c, const std::filesystem::path& file);
 
 }  // namespace parity

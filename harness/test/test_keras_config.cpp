@@ -4,6 +4,7 @@
 
 #include "harness/catalog/attrs.h"
 #include "harness/test/expect_error.h"
+#include "harness/io/keras_h5.h"
 #include "harness/io/keras_model.h"
 
 using namespace parity;
@@ -274,7 +275,8 @@ TEST(KerasConfig, UnsupportedClassesNameLayerAndClass) {
                  {{"class_name", "Lambda"}, {"config", {{"name", "lambda_1"}, {"function", "4wEAAAAA..."}}}, {"name", "lambda_1"},
                   {"inbound_nodes", call("in")}}};
   expect_error([&] { read(functional(layers, {{"in", 0, 0}}, {{"lambda_1", 0, 0}})); },
-               {"model.json: layer 'lambda_1': class 'Lambda' is not supported by parity (Python bytecode is never executed)"});
+               {"model.json: layer 'lambda_1': class 'Lambda' is not supported by parity: a Lambda layer holds Python "
+                "bytecode; parity never executes it"});
   layers[1]["class_name"] = "FancyAttention";
   expect_error([&] { read(functional(layers, {{"in", 0, 0}}, {{"lambda_1", 0, 0}})); },
                {"layer 'lambda_1'", "class 'FancyAttention' is not supported"});
@@ -282,7 +284,8 @@ TEST(KerasConfig, UnsupportedClassesNameLayerAndClass) {
   expect_error([&] { read(functional(layers, {{"in", 0, 0}}, {{"tf.math.erfinv", 0, 0}})); },
                {"layer 'tf.math.erfinv'", "TF function 'math.erfinv' is not supported"});
   layers[1] = {{"class_name", "Functional"}, {"config", json::object()}, {"name", "inner"}, {"inbound_nodes", call("in")}};
-  expect_error([&] { read(functional(layers, {{"in", 0, 0}}, {{"inner", 0, 0}})); }, {"layer 'inner'", "nested model"});
+  expect_error([&] { read(functional(layers, {{"in", 0, 0}}, {{"inner", 0, 0}})); },
+               {"layer 'inner' (nested Functional)", "field 'layers'"});
   expect_error([&] { read(json{{"class_name", "Graph"}, {"config", json::object()}}); }, {"class 'Graph'"});
 }
 
@@ -337,4 +340,116 @@ TEST(KerasConfig, MalformedConfigsNameTheField) {
                {"layer 'm' (TFOpLambda)", "2 first-argument tensors"});
   expect_error([&] { read(R"({"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"name": "d", "units": 2}}]})"); },
                {"layer 'd' (Dense)", "no batch_input_shape"});
+}
+
+namespace {
+
+// Runs `body`, which must throw UnrepresentableModelError; returns it.
+template <class F>
+UnrepresentableModelError unrepresentable(F&& body) {
+  try {
+    body();
+  } catch (const UnrepresentableModelError& e) {
+    return e;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected UnrepresentableModelError, got: " << e.what();
+  }
+  ADD_FAILURE() << "expected UnrepresentableModelError";
+  return UnrepresentableModelError("", {});
+}
+
+json lstm(const std::string& name, bool stateful, json inbound) {
+  return {{"class_name", "LSTM"},
+          {"config", {{"name", name}, {"units", 2}, {"stateful", stateful}, {"return_sequences", false}}},
+          {"name", name},
+          {"inbound_nodes", inbound}};
+}
+
+}  // namespace
+
+TEST(KerasConfig, EveryUnrepresentableLayerIsListedInOneError) {
+  json layers = {input_layer("in", {nullptr, 4, 3}),
+                 {{"class_name", "Lambda"}, {"config", {{"name", "lam"}}}, {"name", "lam"}, {"inbound_nodes", call("in")}},
+                 tf_layer("erf", "math.erfinv", {{"lam", 0, 0, json::object()}}),
+                 {{"class_name", "MyAttention"}, {"config", {{"name", "att"}}}, {"name", "att"}, {"inbound_nodes", call("erf")}},
+                 lstm("rnn", true, call("in")),
+                 dense("ok", 2, call("att"))};
+  const UnrepresentableModelError e = unrepresentable([&] { read(functional(layers, {{"in", 0, 0}}, {{"ok", 0, 0}, {"rnn", 0, 0}})); });
+  ASSERT_EQ(e.layers.size(), 4u);
+  EXPECT_EQ(e.layers[0].layer, "lam");
+  EXPECT_EQ(e.layers[1].layer, "erf");
+  EXPECT_EQ(e.layers[1].class_name, "TFOpLambda");
+  EXPECT_NE(e.layers[1].reason.find("TF function 'math.erfinv'"), std::string::npos);
+  EXPECT_EQ(e.layers[2].layer, "att");
+  EXPECT_NE(e.layers[2].reason.find("class 'MyAttention'"), std::string::npos);
+  EXPECT_EQ(e.layers[3].layer, "rnn");
+  EXPECT_EQ(e.layers[3].reason, "stateful=True RNNs carry state across batches; not supported");
+  const std::string msg = e.what();
+  EXPECT_NE(msg.find("model.json: 4 layers parity cannot represent: layer 'lam': "), std::string::npos) << msg;
+  // A stateful layer inside a wrapper is found too; malformed input stays a plain ParityError.
+  json bi = {{"class_name", "Bidirectional"},
+             {"config", {{"name", "bi"}, {"layer", lstm("inner", true, json::array())}}},
+             {"name", "bi"}, {"inbound_nodes", call("in")}};
+  EXPECT_EQ(unrepresentable([&] { read(functional({input_layer("in", {nullptr, 4, 3}), bi}, {{"in", 0, 0}}, {{"bi", 0, 0}})); })
+                .layers.at(0).layer, "bi");
+  expect_error([&] { read(functional({input_layer("in", {nullptr, 3}), dense("d", 2, call("ghost"))}, {{"in", 0, 0}}, {{"d", 0, 0}})); },
+               {"refers to layer 'ghost'"});
+}
+
+TEST(KerasConfig, NestedModelsAreFlattened) {
+  // Functional(in -> Sequential "block"(Dense "d", Dense "shared_name") -> Functional "head"(...) -> Add).
+  json block = {{"class_name", "Sequential"},
+                {"config", {{"name", "block"}, {"layers", {input_layer("block_in", {nullptr, 3}), dense("d", 4, json::array()),
+                                                           dense("shared_name", 3, json::array())}}}},
+                {"name", "block"},
+                {"inbound_nodes", call("in")}};
+  json head_layers = {input_layer("h_in", {nullptr, 3}), dense("shared_name", 3, call("h_in")), dense("h2", 3, call("shared_name"))};
+  json head = {{"class_name", "Functional"},
+               {"config", {{"name", "head"}, {"layers", head_layers}, {"input_layers", {{"h_in", 0, 0}}},
+                           {"output_layers", {{"h2", 0, 0}, {"shared_name", 0, 0}}}}},
+               {"name", "head"},
+               {"inbound_nodes", call("block")}};
+  json add = {{"class_name", "Add"}, {"config", {{"name", "add"}}}, {"name", "add"},
+              {"inbound_nodes", {{{"head", 0, 0, json::object()}, {"head", 0, 1, json::object()}, {"in", 0, 0, json::object()}}}}};
+  const KerasConfigRead r = read_keras_config(functional({input_layer("in", {nullptr, 3}), block, head, add}, {{"in", 0, 0}}, {{"add", 0, 0}}),
+                                              cat(), "model.json");
+  const Graph& g = r.graph;
+  validate(g, cat());
+  std::vector<std::string> order;
+  for (const Node& n : g.nodes) order.push_back(n.name);
+  // The second "shared_name" clashes with the first: it becomes "<model>.<layer>".
+  EXPECT_EQ(order, (std::vector<std::string>{"in", "d", "shared_name", "head.shared_name", "h2", "add"}));
+  EXPECT_EQ(node(g, "d").inputs, node(g, "in").outputs);
+  EXPECT_EQ(node(g, "head.shared_name").inputs, node(g, "shared_name").outputs);
+  EXPECT_EQ(node(g, "add").inputs, (std::vector<ValueId>{node(g, "h2").outputs[0], node(g, "head.shared_name").outputs[0],
+                                                         node(g, "in").outputs[0]}));
+  EXPECT_EQ(r.origin.at("head.shared_name").top_layer, "head");
+  EXPECT_EQ(r.origin.at("head.shared_name").keras_name, "shared_name");
+  EXPECT_EQ(r.origin.at("d").top_layer, "block");
+  EXPECT_EQ(r.origin.at("add").top_layer, "add");
+  // A nested model's call must match its inputs.
+  head["inbound_nodes"] = {{{"block", 0, 0, json::object()}, {"in", 0, 0, json::object()}}};
+  expect_error([&] { read(functional({input_layer("in", {nullptr, 3}), block, head, add}, {{"in", 0, 0}}, {{"add", 0, 0}})); },
+               {"layer 'head' (nested Functional)", "takes 1 input(s), but it is called with 2"});
+}
+
+TEST(KerasConfig, Keras3MeaningsMapToKeras2) {
+  auto seq = [](json layer) {
+    return json{{"class_name", "Sequential"},
+                {"config", {{"name", "s"}, {"layers", {{{"class_name", "InputLayer"}, {"config", {{"batch_shape", {nullptr, 3}}, {"name", "x"}}}}, layer}}}}};
+  };
+  // LeakyReLU: Keras 3 negative_slope is Keras 2's alpha.
+  Graph g = read(seq({{"class_name", "LeakyReLU"}, {"config", {{"name", "lr"}, {"negative_slope", 0.125}}}}));
+  EXPECT_EQ(node(g, "lr").attrs["alpha"], 0.125);
+  // hard_sigmoid changed meaning in Keras 3; in a Keras 2 config it is the catalog's function.
+  const json hs = {{"class_name", "Dense"}, {"config", {{"name", "d"}, {"units", 2}, {"activation", "hard_sigmoid"}}}};
+  const UnrepresentableModelError e = unrepresentable([&] { read(seq(hs)); });
+  ASSERT_EQ(e.layers.size(), 1u);
+  EXPECT_NE(e.layers[0].reason.find("relu6(x + 3) / 6"), std::string::npos);
+  json keras2 = seq(hs);
+  keras2["config"]["layers"][0]["config"] = {{"batch_input_shape", {nullptr, 3}}, {"name", "x"}};
+  EXPECT_EQ(node(read(keras2), "d").attrs["activation"], "hard_sigmoid");
+  KerasConfigOptions k3;
+  k3.keras_major = 3;  // what the .h5 reader passes for keras_version "3.x"
+  EXPECT_THROW(read_keras_config(keras2, cat(), "m.h5", k3), UnrepresentableModelError);
 }

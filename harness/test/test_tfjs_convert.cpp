@@ -160,6 +160,7 @@ const std::map<std::string, std::string> kRejected = {
     {"Concatenate", "should be called on a list of at least 2 inputs"},
     {"Dot", "Dot layer does not support tensors of 4D or higher rank yet"},
     {"ELU", "Non-default alpha value"},
+    {"GRU", "GRUCell does not support reset_after parameter set to true"},
     {"Flatten", "expected min_ndim=3, found ndim=2"},
     {"LayerNormalization", "batchNormalization is not implemented for array of rank 5"},
     {"Softmax", "Softmax along a non-last dimension is not yet supported"},

@@ -19,13 +19,6 @@ void map_inplace(Tensor<T>& t, F f) {
   for (T& v : t.data) v = f(v);
 }
 
-enum class SoftmaxForm {
-  Softmax,     // tf.nn.softmax: exp(x - max) / sum(exp(x - max))
-  LogSoftmax,  // tf.nn.log_softmax: (x - max) - log(sum(exp(x - max)))
-  ExpLse,      // tf-keras Softmax layer over several axes: exp(x - reduce_logsumexp(x)), where
-               // reduce_logsumexp = max + log(sum(exp(x - max)))
-};
-
 // Softmax over the (distinct, non-negative) `axes` of `t` jointly: each group of elements that differ only
 // in those axes is normalized together. All three forms subtract the group max first, as TF does, so large
 // logits cannot overflow.
@@ -44,11 +37,7 @@ void softmax_axes(Tensor<T>& t, const std::vector<int64_t>& axes, SoftmaxForm fo
   for (int64_t i = 0; i < t.size(); ++i) gsum[base[i]] += std::exp(t[i] - gmax[base[i]]);
   for (int64_t i = 0; i < t.size(); ++i) {
     const T m = gmax[base[i]], s = gsum[base[i]];
-    switch (form) {
-      case SoftmaxForm::Softmax: t[i] = std::exp(t[i] - m) / s; break;
-      case SoftmaxForm::LogSoftmax: t[i] = (t[i] - m) - std::log(s); break;
-      case SoftmaxForm::ExpLse: t[i] = std::exp(t[i] - (m + std::log(s))); break;
-    }
+    t[i] = scalar::softmax_finish(form, t[i], m, s);
   }
 }
 

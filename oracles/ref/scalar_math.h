@@ -11,6 +11,18 @@
 #define PARITY_HD
 #endif
 
+namespace parity {
+
+// The three forms of softmax parity computes over a group of elements (see activation.h, softmax_axes).
+enum class SoftmaxForm {
+  Softmax,     // tf.nn.softmax: exp(x - max) / sum(exp(x - max))
+  LogSoftmax,  // tf.nn.log_softmax: (x - max) - log(sum(exp(x - max)))
+  ExpLse,      // tf-keras Softmax layer over several axes: exp(x - reduce_logsumexp(x)), where
+               // reduce_logsumexp = max + log(sum(exp(x - max)))
+};
+
+}  // namespace parity
+
 namespace parity::scalar {
 
 // max/min that propagate NaN. parity's reference lets a NaN input reach the output of every selecting op
@@ -104,6 +116,16 @@ template <class T> PARITY_HD inline T round_half_even(T x) {
   const T diff = x - r;  // exact: x and floor(x) share an exponent range
   if (diff > T(0.5) || (diff == T(0.5) && std::fmod(r, T(2)) != T(0))) r += T(1);
   return std::copysign(r, x);  // like rint, the result keeps x's sign (-0.4 -> -0)
+}
+
+// One element of a softmax group, given the group's max `m` and sum(exp(x - m)) `s`.
+template <class T> PARITY_HD inline T softmax_finish(SoftmaxForm form, T x, T m, T s) {
+  switch (form) {
+    case SoftmaxForm::Softmax: return std::exp(x - m) / s;
+    case SoftmaxForm::LogSoftmax: return (x - m) - std::log(s);
+    case SoftmaxForm::ExpLse: return std::exp(x - (m + std::log(s)));
+  }
+  return x;
 }
 
 }  // namespace parity::scalar

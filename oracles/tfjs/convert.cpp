@@ -13,6 +13,7 @@
 #include "harness/io/keras_model.h"
 #include "oracles/tfjs/convert_internal.h"
 #include "oracles/tfjs/quantize.h"
+#include "oracles/tfjs/tfoplambda_shim.h"
 
 namespace parity {
 
@@ -78,7 +79,11 @@ TfjsArtifacts convert_to_tfjs(const Graph& g, const Catalog& c, const ConvertOpt
   a.format = opt.format.value_or(natural_format(g, c));
   if (a.format == ModelFormat::Layers) {
     const std::vector<ManifestValue> values = layer_weights(g);
-    const json config = keras_config_from_graph(g, c);
+    json config = keras_config_from_graph(g, c);
+    if (opt.tfoplambda_shim) {
+      a.tfoplambda_shim = tfoplambda_shim_source(g, c);
+      if (!a.tfoplambda_shim.empty()) apply_shim_layout(config, g, c);
+    }
     for (ValueId v : g.inputs) a.input_names.push_back(g.nodes.at(static_cast<size_t>(g.values.at(v).producer)).name);
     for (ValueId v : g.outputs) a.output_names.push_back(g.nodes.at(static_cast<size_t>(g.values.at(v).producer)).name);
     a.model_json = {{"format", "layers-model"},
@@ -141,6 +146,7 @@ void write_tfjs_artifacts(const TfjsArtifacts& a, const fs::path& dir) {
     }
     at += group_bytes;
   }
+  if (!a.tfoplambda_shim.empty()) write_file(dir / kShimFileName, a.tfoplambda_shim.data(), a.tfoplambda_shim.size());
   const std::string text = a.model_json.dump();
   write_file(dir / "model.json", text.data(), text.size());
 }

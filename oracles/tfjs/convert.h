@@ -21,6 +21,9 @@ struct ConvertOptions {
   WeightQuantization quantize = WeightQuantization::None;  // as --quantize_float16/uint8/uint16 (all weights)
   int64_t shard_bytes = 4 * 1024 * 1024;                   // tensorflowjs_converter's default
   std::optional<ModelFormat> format;                       // unset: natural_format(g, c)
+  // A layers-model with TF ops gets parity's TFOpLambda shim (tfoplambda_shim.h): the shim's layer layout
+  // in model.json and the module's source in TfjsArtifacts::tfoplambda_shim.
+  bool tfoplambda_shim = false;
 };
 
 struct TfjsArtifacts {
@@ -33,6 +36,8 @@ struct TfjsArtifacts {
   // that holds each IR value (for intermediates; a Placeholder for an input).
   std::vector<std::string> input_names, output_names;
   std::vector<std::pair<ValueId, std::string>> value_nodes;
+  // The TFOpLambda shim module (ConvertOptions::tfoplambda_shim and a layers-model with TF ops), else "".
+  std::string tfoplambda_shim;
 };
 
 // Layers-model when every op is a Keras layer, graph-model when every op is a TF op; a mixed graph is a
@@ -41,7 +46,8 @@ ModelFormat natural_format(const Graph& g, const Catalog& c);
 // Throws ParityError when weights are unfilled, a Keras layer is asked for as a graph-model, or uint8/uint16
 // quantization meets a non-finite weight.
 TfjsArtifacts convert_to_tfjs(const Graph& g, const Catalog& c, const ConvertOptions& opt = {});
-// Writes model.json and the group1-shard<i>of<n>.bin files named in its manifest into `dir`.
+// Writes model.json and the group1-shard<i>of<n>.bin files named in its manifest into `dir`, and the
+// TFOpLambda shim module (tfoplambda_shim.js) beside them when the artifacts carry one.
 void write_tfjs_artifacts(const TfjsArtifacts& a, const std::filesystem::path& dir);
 
 // TF.js's InputSpec check ("Input 0 is incompatible with layer flatten: expected min_ndim=3, found

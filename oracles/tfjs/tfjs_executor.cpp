@@ -9,6 +9,7 @@
 
 #include "harness/core/error.h"
 #include "oracles/ref/ref_executor.h"
+#include "oracles/tfjs/tfoplambda_shim.h"
 
 namespace parity {
 
@@ -79,10 +80,17 @@ std::string TfjsExecutor::version() const {
     const json versions = h.value("versions", json::object());  // a named copy: items() only refers to it
     for (const auto& [pkg, ver] : versions.items())
       out += fmt::format("{}{} {}", out.empty() ? "" : ", ", pkg, ver.is_string() ? ver.get<std::string>() : ver.dump());
-    return out + "; node " + h.value("node", std::string("?"));
+    out += "; node " + h.value("node", std::string("?"));
+    return opt_.convert.tfoplambda_shim ? out + "; parity TFOpLambda shim" : out;
   } catch (const std::exception&) {
     return "";
   }
+}
+
+std::optional<std::string> TfjsExecutor::unsupported_reason(const std::string& op) const {
+  // Only the shim's own gaps are known up front; everything else TF.js decides when it runs.
+  if (!opt_.convert.tfoplambda_shim) return std::nullopt;
+  return shim_unsupported_reason(catalog_, op);
 }
 
 // The selected tree is loaded once per worker; a restarted worker loads the same files, so once suffices.
@@ -122,6 +130,7 @@ RunResult TfjsExecutor::run(const Graph& g, const std::vector<Tensor<double>>& i
               {"inputs", in},
               {"input_names", a.input_names},
               {"output_names", a.output_names}};
+  if (!a.tfoplambda_shim.empty()) req["tfoplambda_shim"] = a.tfoplambda_shim;  // registered for this run only
 
   // Which IR values each requested intermediate name stands for: a layer's outputs in order (layers-model)
   // or one GraphDef tensor (graph-model). Inputs are not asked for: TF.js computes nothing there.

@@ -36,7 +36,11 @@ class TfjsExecutor final : public Executor {
                         TfjsExecutorOptions opt = {});
   std::string name() const override { return "tfjs-" + backend_; }
   DType compute_dtype() const override { return DType::F32; }
-  std::optional<std::string> unsupported_reason(const std::string&) const override { return std::nullopt; }
+  // nullopt (TF.js's support is measured by running), except for TF ops the TFOpLambda shim cannot compute
+  // when the shim is on.
+  std::optional<std::string> unsupported_reason(const std::string& op) const override;
+  // Converts with this weight quantization from now on (`parity check --quantize`).
+  void set_quantization(WeightQuantization q) { opt_.convert.quantize = q; }
   RunResult run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) override;
 
   // "tfjs-core 4.22.0, tfjs-backend-cpu 4.22.0, tfjs-layers 4.22.0, tfjs-converter 4.22.0; node v20.20.2",

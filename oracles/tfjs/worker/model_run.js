@@ -50,6 +50,7 @@ function precheckLayers(tf, topology) {
       msg += `; the loader would loop forever on Keras's ${cls} encoding (tfjs issue #7271)`;
     throw new WorkerError('unsupported', msg, cls);
   }
+  checkLambdaNodes(all);
   for (const l of [modelConfig, ...layerConfigs(modelConfig)]) {
     const inner = l.config || {};
     if (!Array.isArray(inner.layers)) continue;
@@ -60,6 +61,47 @@ function precheckLayers(tf, topology) {
           throw new WorkerError('exception', `ValueError: layer '${x.name}' has an inbound node from unknown ` +
             `layer '${ref}' (parity checked this: TF.js's loader would loop forever on it)`);
       }
+    }
+  }
+}
+
+// The TFOpLambda shim a run request may carry (oracles/tfjs/tfoplambda_shim.h): a CommonJS module whose
+// export registers a TFOpLambda class given a tf namespace with `layers`. It is registered for that one run
+// and removed afterwards, so a request without it sees plain TF.js. Compiled modules are kept by source.
+const shimModules = new Map();
+function installShim(env, source) {
+  if (source === undefined || source === null) return () => {};
+  if (typeof source !== 'string') throw new WorkerError('protocol', "run: field 'tfoplambda_shim' must be a string");
+  let register = shimModules.get(source);
+  if (!register) {
+    const mod = { exports: {} };
+    try { new Function('module', 'exports', source)(mod, mod.exports); } catch (e) {
+      throw new WorkerError('exception', `tfoplambda_shim: ${e && e.name}: ${e && e.message}`);
+    }
+    if (typeof mod.exports !== 'function') throw new WorkerError('exception', 'tfoplambda_shim: the module exports no function');
+    register = mod.exports;
+    if (shimModules.size > 64) shimModules.clear();
+    shimModules.set(source, register);
+  }
+  const map = env.tf.serialization.SerializationMap.getMap().classNameMap;
+  const before = map.TFOpLambda;
+  const facade = Object.create(env.tf);
+  facade.layers = env.tfl.layers;
+  register(facade);
+  return () => { if (before === undefined) delete map.TFOpLambda; else map.TFOpLambda = before; };
+}
+
+// Keras writes a TFOpLambda's inbound node one level shallower than other layers' ([name, 0, 0, kwargs]
+// instead of [[name, 0, 0, kwargs]]); TF.js's loader would loop forever on it even with the class registered.
+function checkLambdaNodes(all) {
+  for (const l of all) {
+    const cls = l.class_name || l.className;
+    if (!kLambdaClasses.has(cls)) continue;
+    for (const node of l.inbound_nodes || l.inboundNodes || []) {
+      if (Array.isArray(node) && typeof node[0] === 'string')
+        throw new WorkerError('unsupported', `Unknown layer: ${cls}. Layer '${l.name}' has Keras's ${cls} ` +
+          'inbound_nodes encoding, on which the loader would loop forever (tfjs issue #7271); parity\'s ' +
+          'TFOpLambda shim writes the form TF.js reads (--tfoplambda-shim)', cls);
     }
   }
 }
@@ -80,6 +122,10 @@ function classify(e) {
   // Plain Errors for missing cases of an op, e.g. "batchNormalization is not implemented for array of
   // rank 5 yet": a TF.js limitation, named by its op.
   if ((m = /\b([A-Za-z][A-Za-z0-9_]*) is not (?:yet )?implemented\b/.exec(message)))
+    return { kind: 'unsupported', message, op: m[1] };
+  // "GRUCell does not support reset_after parameter set to true.": a layer option TF.js lacks (Keras 2's
+  // GRU default), named by the layer.
+  if ((m = /^\w+: ([A-Z][A-Za-z0-9]*?)(?:Cell)? does not support\b/.exec(message)))
     return { kind: 'unsupported', message, op: m[1] };
   // "... is not supported by the ELU layer yet", "Dot layer does not support ... yet", "Softmax along a
   // non-last dimension is not yet supported": a missing feature of a layer TF.js has, named by the layer.
@@ -132,7 +178,15 @@ function ioHandler(model, weightData) {
 // requested layer's outputs, so intermediates cost no second pass.
 async function runLayers(env, req, xs, timing) {
   const { tf, tfl } = env;
-  precheckLayers(tf, req.model.modelTopology);
+  const uninstallShim = installShim(env, req.tfoplambda_shim);
+  try {
+    precheckLayers(tf, req.model.modelTopology);
+    return await predictLayers(env, req, xs, timing);
+  } finally { uninstallShim(); }
+}
+
+async function predictLayers(env, req, xs, timing) {
+  const { tf, tfl } = env;
   let t0 = performance.now();
   const model = await tfl.loadLayersModel(ioHandler(req.model, req.weightData), { strict: true });
   timing.load_ms = performance.now() - t0;
