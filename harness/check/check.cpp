@@ -27,10 +27,10 @@ struct Loaded {
 };
 
 // A well-formed model with layers parity cannot represent is recorded, not thrown.
-Loaded load_model(const fs::path& file, const Catalog& c, CheckReport& r) {
+Loaded load_model(const fs::path& file, const Catalog& c, CheckReport& r, int64_t dynamic_dim) {
   Loaded out;
   try {
-    LoadedModel m = load_user_model(file, c, &r.format);
+    LoadedModel m = load_user_model(file, c, &r.format, dynamic_dim);
     r.h5 = m.h5;
     out.graph = std::move(m.graph);
     out.ok = true;
@@ -168,7 +168,7 @@ CheckReport check_model(const fs::path& model, const CheckOptions& opt) {
   for (const std::string& name : opt.executors) owned.push_back(make_executor(name, opt.executor_options));
 
   say(fmt::format("check: loading {}", model.string()));
-  Loaded loaded = load_model(model, c, r);
+  Loaded loaded = load_model(model, c, r, opt.dynamic_dim);
   if (!loaded.ok) {
     // No graph: every executor is UNSUPPORTED for the layers parity could not read.
     std::string names;

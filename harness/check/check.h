@@ -25,6 +25,7 @@ struct CheckOptions {
   int samples = 3;                        // random input draws (ignored with `inputs`)
   uint64_t seed = 0;                      // sample i uses seed + i
   int64_t batch = 2;
+  int64_t dynamic_dim = 0;                // unknown non-batch input dimensions of a .h5 model get this length
   std::optional<std::vector<NamedTensor>> inputs;  // --inputs FILE instead of random draws
   std::string inputs_source;                       // that file, for the report
   std::function<void(const std::string&)> progress;  // one line per step (stderr in the CLI)

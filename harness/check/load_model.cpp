@@ -28,7 +28,7 @@ json read_json_file(const fs::path& file) {
 
 }  // namespace
 
-LoadedModel load_user_model(const fs::path& file, const Catalog& c, std::string* format) {
+LoadedModel load_user_model(const fs::path& file, const Catalog& c, std::string* format, int64_t dynamic_dim) {
   std::error_code ec;
   if (!fs::exists(file, ec)) fail("{}: no such file", file.string());
   if (!fs::is_regular_file(file, ec)) fail("{}: not a regular file", file.string());
@@ -40,7 +40,9 @@ LoadedModel load_user_model(const fs::path& file, const Catalog& c, std::string*
   const std::string ext = lower(file.extension().string());
   if (ext == ".h5" || ext == ".hdf5") {
     set_format("keras-h5");
-    m.graph = load_keras_h5(file, c, &m.h5);
+    KerasConfigOptions opt;
+    opt.dynamic_dim = dynamic_dim;
+    m.graph = load_keras_h5(file, c, &m.h5, opt);
   } else {
     const json doc = read_json_file(file);
     if (!doc.is_object()) fail("{}: expected a JSON object at the top level, got {}", file.string(), doc.type_name());

@@ -16,6 +16,8 @@ struct LoadedModel {
 
 // Throws ParityError naming the file for bad input, and UnrepresentableModelError (a ParityError) when the
 // model is well-formed but has layers parity cannot represent. `format` is set before either is thrown.
-LoadedModel load_user_model(const std::filesystem::path& file, const Catalog& c, std::string* format = nullptr);
+// `dynamic_dim` > 0 fixes unknown non-batch input dimensions of a Keras .h5 model to that length.
+LoadedModel load_user_model(const std::filesystem::path& file, const Catalog& c, std::string* format = nullptr,
+                            int64_t dynamic_dim = 0);
 
 }  // namespace parity

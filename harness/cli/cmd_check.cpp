@@ -30,6 +30,7 @@ struct CheckArgs {
   int samples = 3;
   uint64_t seed = 0;
   int64_t batch = 2;
+  int64_t dynamic_dim = 0;
   ExecutorOptions executor_options;
 };
 
@@ -81,6 +82,7 @@ int run_check(const CheckArgs& a, std::ostream& out) {
   opt.samples = a.samples;
   opt.seed = a.seed;
   opt.batch = a.batch;
+  opt.dynamic_dim = a.dynamic_dim;
   if (!a.inputs.empty()) {
     std::error_code ec;
     if (!fs::is_regular_file(a.inputs, ec)) fail("{}: no such file", a.inputs);
@@ -125,6 +127,10 @@ CommandFn add_check_command(CLI::App& app) {
                                  "Run on these inputs instead: {\"inputs\": [{name, shape, dtype, data}]} (as `parity "
                                  "eval --inputs`)");
   inputs->excludes(seed)->excludes(batch);
+  sub->add_option("--dynamic-dim", a->dynamic_dim,
+                  "Run a .h5 model whose inputs have unknown dimensions besides the batch ([null, null, 4]: any "
+                  "sequence length) with those dimensions set to N (default: such inputs are reported unsupported)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   sub->add_option("--quantize", a->quantize, "Quantize the TF.js weights: float16, uint8 or uint16 (default none)")
       ->check(CLI::IsMember({"none", "float16", "uint8", "uint16"}));
   sub->add_flag("--json", a->json, "Print the machine-readable report (JSON) on stdout instead of the summary");

@@ -178,6 +178,11 @@ class Reader {
   std::string unrepresentable_reason(const Pending& l, const json& config) const {
     if (l.class_name == "Lambda")
       return "class 'Lambda' is not supported by parity: a Lambda layer holds Python bytecode; parity never executes it";
+    // Keras masks change what recurrent layers compute (masked steps are skipped); parity does not model
+    // them yet, so a masking model is reported rather than run with different semantics.
+    if (l.class_name == "Embedding" && config.value("mask_zero", false) == true)
+      return "mask_zero=True: Keras masks (skipped timesteps downstream) are not modelled by parity yet";
+    if (l.class_name == "Masking") return "class 'Masking': Keras masks are not modelled by parity yet";
     const json inner = config.contains("layer") && config["layer"].is_object() ? config["layer"] : json::object();
     const json inner_config = inner.value("config", json::object());
     if (config.value("stateful", false) == true || (inner_config.is_object() && inner_config.value("stateful", false) == true))
@@ -261,7 +266,7 @@ class Reader {
       if (config.value("sparse", false) == true || config.value("ragged", false) == true)
         fail_layer(l, "sparse and ragged inputs are not supported");
       l.attrs = json{{"batch_input_shape", input_shape_of(l, config, true)}};
-      if (std::string why = dynamic_shape_reason(l.attrs["batch_input_shape"]); !why.empty()) unrepresentable(l, why);
+      if (std::string why = fix_dynamic_shape(l.attrs["batch_input_shape"]); !why.empty()) unrepresentable(l, why);
     } else if (l.spec->family == Family::Layer) {
       l.attrs = config;  // unknown keys (initializers, regularizers, ...) are dropped by normalization
       map_keras3_keys(l);  // unambiguous renames: safe whatever the detected version
@@ -269,13 +274,20 @@ class Reader {
   }
 
   // The IR needs every dimension but the batch concrete; Keras allows [null, null, 4] (any sequence length).
-  static std::string dynamic_shape_reason(const json& shape) {
+  // With opt_.dynamic_dim the unknown dimensions are fixed to that length; else the input is unrepresentable.
+  std::string fix_dynamic_shape(json& shape) const {
     if (!shape.is_array()) return "";
+    const std::string before = shape.dump();
+    bool dynamic = false;
     for (size_t i = 1; i < shape.size(); ++i)
-      if (shape[i].is_null())
-        return fmt::format("input shape {} has an unknown dimension besides the batch; parity needs concrete shapes",
-                           shape.dump());
-    return "";
+      if (shape[i].is_null()) {
+        dynamic = true;
+        if (opt_.dynamic_dim > 0) shape[i] = opt_.dynamic_dim;
+      }
+    if (!dynamic || opt_.dynamic_dim > 0) return "";
+    return fmt::format("input shape {} has an unknown dimension besides the batch; parity needs concrete shapes "
+                       "(`parity check --dynamic-dim N` runs it with length N)",
+                       before);
   }
 
   // The batch input shape a layer config declares: Keras 2 batch_input_shape, Keras 3 batch_shape, or an
@@ -391,7 +403,7 @@ class Reader {
       in.name = unique_name(local + "_input", layers);
       taken_.insert(in.name);
       in.class_name = "InputLayer";
-      if (std::string why = dynamic_shape_reason(shape); !why.empty()) unrepresentable(in, why);
+      if (std::string why = fix_dynamic_shape(shape); !why.empty()) unrepresentable(in, why);
       in.spec = &c_.at("InputLayer");
       in.attrs = json{{"batch_input_shape", shape}};
       in.origin = {in.name, in.name};
@@ -558,6 +570,14 @@ class Reader {
   }
 
   void finish_reading() {
+    // Recurrent layers called with initial_state get the states as extra inbound tensors (Keras's RNN.__call__
+    // appends them to the inputs); parity's RNN ops take the sequence alone so far.
+    for (const Pending& l : pending_)
+      if (l.spec && l.inputs.size() > 1 &&
+          (l.spec->name == "SimpleRNN" || l.spec->name == "GRU" || l.spec->name == "LSTM" || l.spec->name == "Bidirectional"))
+        unrepresentable(l, fmt::format("called with initial_state ({} state inputs): parity's recurrent layers do not "
+                                       "take initial states yet",
+                                       l.inputs.size() - 1));
     if (!unrepresentable_.empty()) {
       std::string msg = p_;
       if (unrepresentable_.size() > 1) msg += fmt::format("{} layers parity cannot represent: ", unrepresentable_.size());

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "harness/core/error.h"
+#include "harness/io/keras_model.h"
 #include "harness/ir/graph.h"
 
 namespace parity {
@@ -42,7 +43,9 @@ class UnrepresentableModelError : public ParityError {
 // libhdf5 itself can crash or loop on corrupt files, so the file is read in a forked child process (a
 // crash becomes a ParityError; PARITY_H5_IN_PROCESS=1 reads in-process, PARITY_H5_TIMEOUT_SECONDS bounds
 // the child, default 120).
-Graph load_keras_h5(const std::filesystem::path& file, const Catalog& c, KerasH5Info* info = nullptr);
+// `opt.keras_major` is taken from the file's keras_version; `opt.dynamic_dim` fixes unknown input dimensions.
+Graph load_keras_h5(const std::filesystem::path& file, const Catalog& c, KerasH5Info* info = nullptr,
+                    const KerasConfigOptions& opt = {});
 
 // Writes a graph of Keras layers (TF ops become TFOpLambda layers) as a Keras 2 style .h5 file: root
 // attributes keras_version, backend and model_config (Functional form), and model_weights with layer_names,

@@ -58,7 +58,8 @@ struct FileWeight {
 
 class H5Reader {
  public:
-  H5Reader(const std::filesystem::path& file, const Catalog& c) : path_(file), file_(file.string()), c_(c) {}
+  H5Reader(const std::filesystem::path& file, const Catalog& c, const KerasConfigOptions& opt)
+      : path_(file), file_(file.string()), c_(c), opt_(opt) {}
 
   Graph read(KerasH5Info* info) {
     h5::silence_errors();
@@ -77,7 +78,7 @@ class H5Reader {
     } catch (const nlohmann::json::exception& e) {
       fail("{}: attribute 'model_config': not valid JSON ({})", file_, e.what());
     }
-    KerasConfigOptions opt;
+    KerasConfigOptions opt = opt_;
     opt.keras_major = major_version(meta.keras_version);
     KerasConfigRead r = read_keras_config(cfg, c_, file_ + ": model_config", opt);
     assign_weights(r);
@@ -89,6 +90,7 @@ class H5Reader {
   std::filesystem::path path_;
   std::string file_;  // message prefix
   const Catalog& c_;
+  KerasConfigOptions opt_;
   h5::Handle f_;
   uintmax_t file_size_ = 0;
 
@@ -415,10 +417,10 @@ unsigned child_seconds() {
   return v > 0 && v < 100000 ? static_cast<unsigned>(v) : 120;
 }
 
-json outcome_of(const std::filesystem::path& file, const Catalog& c) {
+json outcome_of(const std::filesystem::path& file, const Catalog& c, const KerasConfigOptions& opt) {
   try {
     KerasH5Info meta;
-    Graph g = H5Reader(file, c).read(&meta);
+    Graph g = H5Reader(file, c, opt).read(&meta);
     return json{{"graph", graph_to_json(g)},
                 {"info", {{"keras_version", meta.keras_version}, {"backend", meta.backend},
                           {"has_training_config", meta.has_training_config}}}};
@@ -431,7 +433,8 @@ json outcome_of(const std::filesystem::path& file, const Catalog& c) {
   }
 }
 
-Graph load_isolated(const std::filesystem::path& file, const Catalog& c, KerasH5Info* info) {
+Graph load_isolated(const std::filesystem::path& file, const Catalog& c, KerasH5Info* info,
+                    const KerasConfigOptions& opt) {
   const std::string name = file.string();
   int fds[2];
   if (pipe(fds) != 0) fail("{}: cannot read: pipe() failed", name);
@@ -444,7 +447,7 @@ Graph load_isolated(const std::filesystem::path& file, const Catalog& c, KerasH5
   if (pid == 0) {
     close(fds[0]);
     alarm(child_seconds());
-    const std::vector<uint8_t> bytes = json::to_cbor(outcome_of(file, c));
+    const std::vector<uint8_t> bytes = json::to_cbor(outcome_of(file, c, opt));
     size_t done = 0;
     while (done < bytes.size()) {
       const ssize_t n = write(fds[1], bytes.data() + done, bytes.size() - done);
@@ -491,10 +494,11 @@ Graph load_isolated(const std::filesystem::path& file, const Catalog& c, KerasH5
 
 }  // namespace
 
-Graph load_keras_h5(const std::filesystem::path& file, const Catalog& c, KerasH5Info* info) {
+Graph load_keras_h5(const std::filesystem::path& file, const Catalog& c, KerasH5Info* info,
+                    const KerasConfigOptions& opt) {
   const char* in_process = std::getenv("PARITY_H5_IN_PROCESS");
-  if (in_process && std::string(in_process) == "1") return H5Reader(file, c).read(info);
-  return load_isolated(file, c, info);
+  if (in_process && std::string(in_process) == "1") return H5Reader(file, c, opt).read(info);
+  return load_isolated(file, c, info, opt);
 }
 
 }  // namespace parity

@@ -21,6 +21,9 @@ struct KerasConfigOptions {
   // Which Keras wrote the config: 2 or 3; 0 infers it (Keras 3 when an InputLayer has `batch_shape` or a
   // dtype is a DTypePolicy). It decides names whose meaning changed, e.g. `hard_sigmoid`.
   int keras_major = 0;
+  // Keras allows inputs with unknown dimensions besides the batch ([null, null, 4]: any sequence length);
+  // the IR needs them concrete. > 0: such a dimension becomes this length; 0: the input is unrepresentable.
+  int64_t dynamic_dim = 0;
 };
 
 // Where a graph node's weights live in a Keras .h5 file: under model_weights/<top_layer>, and, for a layer

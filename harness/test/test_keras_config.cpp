@@ -453,3 +453,20 @@ TEST(KerasConfig, Keras3MeaningsMapToKeras2) {
   k3.keras_major = 3;  // what the .h5 reader passes for keras_version "3.x"
   EXPECT_THROW(read_keras_config(keras2, cat(), "m.h5", k3), UnrepresentableModelError);
 }
+
+// [null, null, 4] (any sequence length) is unrepresentable by default, and fixed to a length on request.
+TEST(KerasConfig, DynamicDimensionsAreRefusedOrFixedOnRequest) {
+  const json cfg = {{"class_name", "Sequential"},
+                    {"config", {{"name", "s"}, {"layers", {{{"class_name", "InputLayer"},
+                                                            {"config", {{"batch_input_shape", {nullptr, nullptr, 4}}, {"name", "x"}}}},
+                                                           {{"class_name", "Dense"}, {"config", {{"name", "d"}, {"units", 2}}}}}}}}};
+  const UnrepresentableModelError e = unrepresentable([&] { read(cfg); });
+  ASSERT_EQ(e.layers.size(), 1u);
+  EXPECT_EQ(e.layers[0].layer, "x");
+  EXPECT_NE(e.layers[0].reason.find("--dynamic-dim"), std::string::npos) << e.layers[0].reason;
+  KerasConfigOptions fixed;
+  fixed.dynamic_dim = 5;
+  const Graph g = read_keras_config(cfg, cat(), "m.h5", fixed).graph;
+  EXPECT_EQ(g.values[g.inputs[0]].shape, (Shape{kBatch, 5, 4}));
+  EXPECT_EQ(g.values[g.outputs[0]].shape, (Shape{kBatch, 5, 2}));
+}
