@@ -15,6 +15,24 @@
 
 namespace parity::merge {
 
+// tf-keras _Merge.call: a lower-rank input is expand_dims'ed at axis 1 (after the batch) until every input
+// has the top rank; then TF broadcasting applies with equal ranks. Returns the expanded operand shapes and
+// sets `out` to the broadcast output shape (a non-1 dim wins; shape inference has checked compatibility).
+inline std::vector<Shape> merge_operand_shapes(const std::vector<Shape>& in, Shape& out) {
+  size_t rank = 0;
+  for (const Shape& s : in) rank = std::max(rank, s.size());
+  std::vector<Shape> shapes;
+  out.assign(rank, 1);
+  for (const Shape& s : in) {
+    Shape e = s;
+    e.insert(e.begin() + 1, static_cast<std::ptrdiff_t>(rank - s.size()), 1);
+    for (size_t d = 0; d < rank; ++d)
+      if (e[d] != 1) out[d] = e[d];
+    shapes.push_back(std::move(e));
+  }
+  return shapes;
+}
+
 inline std::string shapes_str(const std::vector<Shape>& shapes) {
   std::string s;
   for (const Shape& sh : shapes) s += (s.empty() ? "" : ", ") + shape_str(sh);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "harness/ops/conv_geom.h"
 #include "oracles/cuda/elem/index.h"
 #include "oracles/ref/scalar_math.h"
 
@@ -59,11 +60,6 @@ struct PoolKernel {
   }
 };
 
-// Window geometry of a convolution; index 0 is height, 1 width (1-D convolutions have a unit height).
-struct ConvGeom {
-  int64_t k[2] = {1, 1}, s[2] = {1, 1}, d[2] = {1, 1}, pad[2] = {0, 0};  // pad = padding before
-  int64_t groups = 1;
-};
 
 // im2col for a grouped convolution: cols[g][r][kk] with r = (b, oy, ox) row-major over the output and
 // kk = (i, j, ci) row-major over the taps and the group's input channels -- the row order of the Keras kernel

@@ -6,6 +6,7 @@
 
 #include "harness/ops/const_matrix.h"
 #include "harness/ops/conv_attrs.h"
+#include "harness/ops/conv_geom.h"
 #include "harness/ops/conv_util.h"
 #include "oracles/cuda/lower/lowering.h"
 
@@ -26,32 +27,6 @@ Image image_of(const Shape& s, bool cf) {
     m.w = s[first];
   }
   return m;
-}
-
-// TF's window rule, or Keras' causal left pad then 'valid' (as the reference's forward_geom).
-ConvGeom forward_geom(const ConvAttrs& c, int64_t out[2]) {
-  ConvGeom g;
-  const int off = c.rank == 1 ? 1 : 0;
-  out[0] = 1;
-  for (int i = 0; i < c.rank; ++i) {
-    const int d = i + off;
-    g.k[d] = c.kernel[i];
-    g.s[d] = c.strides[i];
-    g.d[d] = c.dilation[i];
-    if (c.padding == "causal") {
-      g.pad[d] = (c.kernel[i] - 1) * c.dilation[i];  // tf-keras Conv._compute_causal_padding
-      out[d] = window_1d(c.spatial[i] + g.pad[d], c.kernel[i], c.strides[i], c.dilation[i], "valid").out;
-    } else {
-      const Window1D w = window_1d(c.spatial[i], c.kernel[i], c.strides[i], c.dilation[i], c.padding);
-      g.pad[d] = w.pad_before;
-      out[d] = w.out;
-    }
-  }
-  return g;
-}
-
-std::vector<int64_t> spatial_of(const ConvAttrs& c, const int64_t out[2]) {
-  return c.rank == 1 ? std::vector<int64_t>{out[1]} : std::vector<int64_t>{out[0], out[1]};
 }
 
 // Bias per output channel (when the layer has one), then the activation, on the output in its layout.

@@ -8,23 +8,12 @@
 namespace parity::cuda {
 namespace {
 
-Shape expand_after_batch(const Shape& s, size_t rank) {
-  Shape e = s;
-  e.insert(e.begin() + 1, static_cast<std::ptrdiff_t>(rank - s.size()), 1);
-  return e;
-}
-
 // tf-keras _Merge: lower-rank inputs get unit dims after the batch; out = x0, then out = op(out, xi).
 void fold_merge(const LowerArgs& a, BinaryOp op) {
-  size_t rank = 0;
-  for (const auto* t : a.inputs) rank = std::max(rank, t->shape.size());
-  std::vector<Shape> shapes;
-  Shape out(rank, 1);
-  for (const auto* t : a.inputs) {
-    shapes.push_back(expand_after_batch(t->shape, rank));
-    for (size_t d = 0; d < rank; ++d)
-      if (shapes.back()[d] != 1) out[d] = shapes.back()[d];
-  }
+  std::vector<Shape> in;
+  for (const auto* t : a.inputs) in.push_back(t->shape);
+  Shape out;
+  const std::vector<Shape> shapes = merge::merge_operand_shapes(in, out);
   check_out_shape(a, out);
   float* y = a.out().p;
   broadcast_to(a.be, a.in(0).p, shapes[0], y, out);

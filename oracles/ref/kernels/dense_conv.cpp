@@ -4,6 +4,7 @@
 
 #include "harness/ops/const_matrix.h"
 #include "harness/ops/conv_attrs.h"
+#include "harness/ops/conv_geom.h"
 #include "harness/ops/conv_util.h"
 #include "oracles/ref/activation.h"
 #include "oracles/ref/kernel.h"
@@ -37,17 +38,11 @@ Img img_of(const Shape& s, bool cf) {
   return m;
 }
 
-// Window geometry of one forward conv; index 0 is height, 1 width (a 1-D conv has a unit height).
-struct Geom {
-  int64_t k[2] = {1, 1}, s[2] = {1, 1}, d[2] = {1, 1}, pad[2] = {0, 0};  // pad = padding before
-  int64_t groups = 1;
-};
-
 // y[b,oy,ox,o] = sum over taps (i,j) and the group's input channels of x[b, oy*s+i*d-pad, ..] * w[i,j,ci,o],
 // taps outside the input reading 0. Weights are [kh, kw, cin/groups, cout] (Keras layout).
 template <class T>
 void conv_forward(const std::vector<T>& x, const Img& xi, const std::vector<T>& w, std::vector<T>& y,
-                  const Img& yi, const Geom& g) {
+                  const Img& yi, const ConvGeom& g) {
   const int64_t cin_g = xi.C / g.groups, cout_g = yi.C / g.groups;
   for (int64_t b = 0; b < yi.B; ++b)
     for (int64_t oy = 0; oy < yi.H; ++oy)
@@ -83,38 +78,12 @@ void finish(const KernelArgs<T>& a, size_t bias_index, const Img& yi) {
   apply_activation(attr_str(a.node, "activation"), y);
 }
 
-// Forward geometry from the attributes: TF's window rule, or Keras' causal left pad then 'valid'. Fills the
-// output spatial sizes (height first; a 1-D conv gets height 1).
-Geom forward_geom(const ConvAttrs& c, int64_t out[2]) {
-  Geom g;
-  const int off = c.rank == 1 ? 1 : 0;
-  out[0] = 1;
-  for (int i = 0; i < c.rank; ++i) {
-    const int d = i + off;
-    g.k[d] = c.kernel[i];
-    g.s[d] = c.strides[i];
-    g.d[d] = c.dilation[i];
-    if (c.padding == "causal") {
-      g.pad[d] = (c.kernel[i] - 1) * c.dilation[i];  // tf-keras Conv._compute_causal_padding
-      out[d] = window_1d(c.spatial[i] + g.pad[d], c.kernel[i], c.strides[i], c.dilation[i], "valid").out;
-    } else {
-      const Window1D w = window_1d(c.spatial[i], c.kernel[i], c.strides[i], c.dilation[i], c.padding);
-      g.pad[d] = w.pad_before;
-      out[d] = w.out;
-    }
-  }
-  return g;
-}
-
-std::vector<int64_t> spatial_of(const ConvAttrs& c, const int64_t out[2]) {
-  return c.rank == 1 ? std::vector<int64_t>{out[1]} : std::vector<int64_t>{out[0], out[1]};
-}
 
 template <class T>
 void conv(const KernelArgs<T>& a, int rank) {
   ConvAttrs c = conv_attrs(a.node, rank);
   int64_t out[2];
-  Geom g = forward_geom(c, out);
+  ConvGeom g = forward_geom(c, out);
   g.groups = c.groups;
   check_shape(a, c.output_shape(spatial_of(c, out), attr_int(a.node, "filters")));
   const Img xi = img_of(a.in().shape, c.channels_first), yi = img_of(a.out().shape, c.channels_first);
@@ -130,7 +99,7 @@ template <class T>
 void depthwise_conv2d(const KernelArgs<T>& a) {
   ConvAttrs c = conv_attrs(a.node, 2);
   int64_t out[2];
-  Geom g = forward_geom(c, out);
+  ConvGeom g = forward_geom(c, out);
   g.groups = c.channels;
   check_shape(a, c.output_shape(spatial_of(c, out), c.channels * attr_int(a.node, "depth_multiplier")));
   const Img xi = img_of(a.in().shape, c.channels_first), yi = img_of(a.out().shape, c.channels_first);
@@ -144,14 +113,14 @@ void separable_conv2d(const KernelArgs<T>& a) {
   ConvAttrs c = conv_attrs(a.node, 2);
   const int64_t dm = attr_int(a.node, "depth_multiplier");
   int64_t out[2];
-  Geom g = forward_geom(c, out);
+  ConvGeom g = forward_geom(c, out);
   g.groups = c.channels;
   check_shape(a, c.output_shape(spatial_of(c, out), attr_int(a.node, "filters")));
   const Img xi = img_of(a.in().shape, c.channels_first), yi = img_of(a.out().shape, c.channels_first);
   const Img mid{yi.B, yi.H, yi.W, c.channels * dm, false};
   std::vector<T> tmp(static_cast<size_t>(mid.B * mid.H * mid.W * mid.C));
   conv_forward(a.in().data, xi, a.weight(0).data, tmp, mid, g);
-  conv_forward(tmp, mid, a.weight(1).data, a.out().data, yi, Geom{});
+  conv_forward(tmp, mid, a.weight(1).data, a.out().data, yi, ConvGeom{});
   finish(a, 2, yi);
 }
 
@@ -164,7 +133,7 @@ void conv2d_transpose(const KernelArgs<T>& a) {
   const int64_t filters = attr_int(a.node, "filters");
   // The output size is Keras' (deconv_output_length); TF requires the forward conv of it to give the input.
   std::vector<int64_t> len(2);
-  Geom g;
+  ConvGeom g;
   for (int i = 0; i < 2; ++i) {
     len[i] = deconv_output_length(c.spatial[i], c.kernel[i], c.padding, c.output_padding[i], c.strides[i],
                                   c.dilation[i]);

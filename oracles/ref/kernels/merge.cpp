@@ -11,26 +11,13 @@ namespace parity {
 
 namespace {
 
-// tf-keras _Merge.call: a lower-rank input is expand_dims'ed at axis 1 (after the batch) until every input
-// has the top rank; then TF broadcasting applies with equal ranks.
-Shape expand_after_batch(const Shape& s, size_t rank) {
-  Shape e = s;
-  e.insert(e.begin() + 1, rank - s.size(), 1);
-  return e;
-}
-
 // Output = inputs[0], then output = op(output, inputs[i]) for i = 1.. (the fold order of tf-keras Add & co).
 template <class T, class Op>
 void fold_merge(const KernelArgs<T>& a, Op op) {
-  size_t rank = 0;
-  for (const auto* t : a.inputs) rank = std::max(rank, t->shape.size());
-  std::vector<Shape> shapes;
-  Shape out(rank, 1);
-  for (const auto* t : a.inputs) {
-    shapes.push_back(expand_after_batch(t->shape, rank));
-    for (size_t d = 0; d < rank; ++d)
-      if (shapes.back()[d] != 1) out[d] = shapes.back()[d];
-  }
+  std::vector<Shape> in;
+  for (const auto* t : a.inputs) in.push_back(t->shape);
+  Shape out;
+  const std::vector<Shape> shapes = merge::merge_operand_shapes(in, out);
   check_shape(a, out);
   T* o = a.out().data.data();
   for (size_t i = 0; i < a.inputs.size(); ++i) {
