@@ -66,13 +66,17 @@ const OpSpec* Catalog::find_tf_function(const std::string& function) const {
 std::vector<Shape> Catalog::infer(const NodeView& n) const {
   const OpSpec& s = at(n.op);
   const int count = static_cast<int>(n.input_shapes.size());
-  if (count < s.min_inputs || count > s.max_inputs) {
-    std::string want = s.max_inputs == OpSpec::kVariadic ? fmt::format("at least {}", s.min_inputs)
-                       : s.min_inputs == s.max_inputs    ? std::to_string(s.min_inputs)
-                                                         : fmt::format("{} to {}", s.min_inputs, s.max_inputs);
+  // Trailing state inputs (OpSpec::max_state_inputs) are allowed after the first max_inputs.
+  const int most = s.max_inputs == OpSpec::kVariadic ? OpSpec::kVariadic : s.max_inputs + s.max_state_inputs;
+  if (count < s.min_inputs || count > most) {
+    std::string want = most == OpSpec::kVariadic ? fmt::format("at least {}", s.min_inputs)
+                       : s.min_inputs == most    ? std::to_string(s.min_inputs)
+                                                 : fmt::format("{} to {}", s.min_inputs, most);
     fail_node(n, fmt::format("takes {} inputs, got {}", want, count));
   }
-  for (int i = 0; i < count; ++i) {
+  // Ranks of the regular inputs; state inputs are checked by the op's own infer.
+  const int ranked = std::min(count, s.max_inputs);
+  for (int i = 0; i < ranked; ++i) {
     const int64_t r = static_cast<int64_t>(n.input_shapes[i].size());
     if (r < s.min_rank || r > s.max_rank)
       fail_node(n, fmt::format("input {} has rank {} ({}), but the op takes rank {} to {}", i, r,

@@ -124,6 +124,11 @@ struct OpSpec {
   std::string tf_op;        // the TensorFlow graph op name where one exists ("Sqrt", "Conv2D", "MatMul")
   int min_inputs = 1;
   int max_inputs = 1;       // kVariadic for any number >= min_inputs
+  // Optional trailing inputs after the first max_inputs, e.g. an RNN's initial states (Keras appends them to
+  // the layer's inbound node): a node may have up to max_inputs + max_state_inputs inputs. min_rank/max_rank
+  // apply to the first max_inputs only; the op's `infer` validates the state inputs (count and shapes).
+  // Random generation, coverage probes and TF.js tests read max_inputs only, so they never produce them.
+  int max_state_inputs = 0;
   int min_rank = 1;         // rank of each input, counting the batch dimension
   int max_rank = 6;
   std::vector<AttrSpec> attrs;

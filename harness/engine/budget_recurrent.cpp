@@ -17,6 +17,7 @@
 #include "harness/engine/budget_rules.h"
 #include "harness/ir/graph.h"
 #include "oracles/ref/activation.h"
+#include "oracles/ref/rnn_config.h"
 
 namespace parity {
 
@@ -162,40 +163,30 @@ Vec activate(const std::string& act, const Vec& z, int64_t u, double ulps) {
   return r;
 }
 
-struct Rnn {
-  std::string op, act, ract;
-  int64_t units = 0;
-  bool bias = true, seq = false, state = false, back = false, reset_after = true;
-};
-
-Rnn rnn_of(const NodeView& n) {
-  Rnn r;
-  r.op = n.op;
-  r.units = attr_int(n, "units");
-  r.act = attr_str(n, "activation");
-  r.ract = n.op == "SimpleRNN" ? "linear" : attr_str(n, "recurrent_activation");
-  r.bias = attr_bool(n, "use_bias");
-  r.seq = attr_bool(n, "return_sequences");
-  r.state = attr_bool(n, "return_state");
-  r.back = attr_bool(n, "go_backwards");
-  r.reset_after = n.op == "GRU" && attr_bool(n, "reset_after");
-  return r;
-}
-
 struct Tracked {
   Vec seq;  // [N, T, units] in processed order
   Vec h, c;
 };
 
+// A state input (initial_state) with its budget: the states start where their producer left them.
+struct StateIn {
+  const TensorD* v = nullptr;
+  const TensorD* e = nullptr;
+};
+
 // One RNN layer with error bounds; weights (kernel, recurrent_kernel[, bias]) from w[0]. The operations and
-// their order are those of oracles/ref/kernels/recurrent.cpp (tf-keras' cells).
-Tracked track_rnn(const Rnn& r, const TensorD& x, const TensorD& bx, const TensorD* w, double ulps) {
+// their order are those of oracles/ref/kernels/recurrent.cpp (tf-keras' cells). h0 / c0: initial states with
+// their budgets (no v: zeros, exact).
+Tracked track_rnn(const Rnn& r, const TensorD& x, const TensorD& bx, const TensorD* w, double ulps, StateIn h0 = {},
+                  StateIn c0 = {}) {
   const int64_t B = x.shape[0], Tn = x.shape[1], F = x.shape[2], u = r.units;
   const TensorD& W = w[0];
   const TensorD& U = w[1];
   const TensorD* bias = r.bias ? &w[2] : nullptr;
   const int64_t brow = bias && bias->rank() == 2 ? bias->shape[1] : 0;  // GRU reset_after: recurrent bias row
   Tracked t{Vec(B * Tn * u), Vec(B * u), Vec(B * u)};
+  if (h0.v) t.h.v = h0.v->data, t.h.e = h0.e->data;
+  if (c0.v) t.c.v = c0.v->data, t.c.e = c0.e->data;
   Vec xt(B * F);
   for (int64_t s = 0; s < Tn; ++s) {
     const int64_t ts = r.back ? Tn - 1 - s : s;
@@ -324,6 +315,8 @@ std::vector<TensorD> recurrent_budgets(const Node& node, const Catalog& c, const
                                        const std::vector<const TensorD*>& y) {
   const std::vector<Shape> shapes{x.at(0)->shape};
   const NodeView n{node.name, node.op, node.attrs, shapes};
+  // initial_state inputs after the sequence (validated by shape inference), with their budgets
+  auto st = [&](size_t i) { return x.size() > 1 ? StateIn{x.at(1 + i), bx.at(1 + i)} : StateIn{}; };
   const double ulps = c.at("Activation").tolerance.ulps;
   if (node.op == "Embedding") return {embedding_budget(*x[0], *bx[0], *y[0])};
   std::vector<Vec> outs;
@@ -335,8 +328,11 @@ std::vector<TensorD> recurrent_budgets(const Node& node, const Catalog& c, const
     const Rnn fw = rnn_of(v);
     Rnn bw = fw;
     bw.back = !fw.back;
-    const Tracked f = track_rnn(fw, *x[0], *bx[0], w.data(), ulps);
-    const Tracked b = track_rnn(bw, *x[0], *bx[0], w.data() + (fw.bias ? 3 : 2), ulps);
+    const bool lstm = v.op == "LSTM";  // forward states first, then backward (Bidirectional.__call__)
+    const size_t half = lstm ? 2 : 1;
+    const Tracked f = track_rnn(fw, *x[0], *bx[0], w.data(), ulps, st(0), lstm ? st(1) : StateIn{});
+    const Tracked b = track_rnn(bw, *x[0], *bx[0], w.data() + (fw.bias ? 3 : 2), ulps, st(half),
+                                lstm ? st(half + 1) : StateIn{});
     const int64_t B = x[0]->shape[0], Tn = x[0]->shape[1];
     const Vec yf = fw.seq ? f.seq : f.h, yb = fw.seq ? reverse_time(b.seq, B, Tn, fw.units) : b.h;
     const json& mode = node.attrs.at("merge_mode");
@@ -350,7 +346,7 @@ std::vector<TensorD> recurrent_budgets(const Node& node, const Catalog& c, const
     }
   } else {
     const Rnn r = rnn_of(n);
-    const Tracked t = track_rnn(r, *x[0], *bx[0], w.data(), ulps);
+    const Tracked t = track_rnn(r, *x[0], *bx[0], w.data(), ulps, st(0), r.op == "LSTM" ? st(1) : StateIn{});
     outs.push_back(r.seq ? t.seq : t.h);
     if (r.state) {
       outs.push_back(t.h);

@@ -571,13 +571,7 @@ class Reader {
 
   void finish_reading() {
     // Recurrent layers called with initial_state get the states as extra inbound tensors (Keras's RNN.__call__
-    // appends them to the inputs); parity's RNN ops take the sequence alone so far.
-    for (const Pending& l : pending_)
-      if (l.spec && l.inputs.size() > 1 &&
-          (l.spec->name == "SimpleRNN" || l.spec->name == "GRU" || l.spec->name == "LSTM" || l.spec->name == "Bidirectional"))
-        unrepresentable(l, fmt::format("called with initial_state ({} state inputs): parity's recurrent layers do not "
-                                       "take initial states yet",
-                                       l.inputs.size() - 1));
+    // appends them to the inputs): they stay node inputs after the sequence (OpSpec::max_state_inputs).
     if (!unrepresentable_.empty()) {
       std::string msg = p_;
       if (unrepresentable_.size() > 1) msg += fmt::format("{} layers parity cannot represent: ", unrepresentable_.size());

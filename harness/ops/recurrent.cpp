@@ -3,7 +3,9 @@
 // layers/rnn/{simple_rnn,gru,lstm,base_rnn,bidirectional,time_distributed}.py, backend.rnn); the kernels are
 // in oracles/ref/kernels/recurrent.cpp. Not supported, with a reason: Keras masks (Masking,
 // Embedding(mask_zero=True): the IR has no mask wiring, so a downstream RNN would skip steps parity does not
-// skip), stateful RNNs, initial_state inputs, time_major, a custom Bidirectional backward_layer.
+// skip), stateful RNNs, time_major, a custom Bidirectional backward_layer. initial_state is supported: Keras 2's
+// RNN.__call__ appends the states to the layer's inputs (inbound node: sequence, then the states; Bidirectional:
+// forward states then backward states, split in half by Bidirectional.__call__), each [batch, units].
 #include <fmt/format.h>
 
 #include "harness/catalog/attrs.h"
@@ -71,6 +73,28 @@ void require_false(const NodeView& n, const std::string& field, const std::strin
 }
 
 int gates_of(const std::string& op) { return op == "LSTM" ? 4 : op == "GRU" ? 3 : 1; }
+int states_of(const std::string& op) { return op == "LSTM" ? 2 : 1; }  // LSTM: h, c; SimpleRNN, GRU: h
+
+// initial_state: input_shapes[1..] must be none or exactly `want` states, each [batch, units] (batch as the
+// sequence's). Errors name the node and the field `initial_state`.
+void check_initial_states(const NodeView& n, int want, int64_t units, const std::string& layer) {
+  const size_t got = n.input_shapes.size() - 1;
+  if (got == 0) return;
+  if (got != static_cast<size_t>(want))
+    fail_field(n, "initial_state", fmt::format("{} takes {} initial state tensors ({}), got {}", layer, want,
+                                               want == 4 ? "forward h, c, backward h, c"
+                                               : want == 2 && layer == "LSTM" ? "h, c"
+                                               : want == 2 ? "forward h, backward h" : "h",
+                                               got));
+  const Shape& x = n.input_shapes.at(0);
+  for (size_t i = 1; i <= got; ++i) {
+    const Shape& st = n.input_shapes[i];
+    const bool batch_ok = st.size() == 2 && (st[0] == x[0] || st[0] == kBatch || x[0] == kBatch);
+    if (!batch_ok || st[1] != units)
+      fail_field(n, "initial_state", fmt::format("state {} (input {}) has shape {}; expected [batch, units] = {}", i - 1,
+                                                 i, shape_str(st), shape_str(Shape{x[0], units})));
+  }
+}
 
 // Output shapes of an RNN layer on a [N, T, F] input: [N, T, units] or [N, units], then the final states.
 std::vector<Shape> infer_rnn(const NodeView& n) {
@@ -80,6 +104,7 @@ std::vector<Shape> infer_rnn(const NodeView& n) {
   if (units < 1) fail_field(n, "units", "must be >= 1");
   require_false(n, "stateful", "stateful RNNs carry state across batches; parity does not support them");
   require_false(n, "time_major", "time-major [T, N, F] inputs are not supported");
+  check_initial_states(n, states_of(n.op), units, n.op);
   const Shape h{x[0], units};
   std::vector<Shape> out{attr_bool(n, "return_sequences") ? Shape{x[0], x[1], units} : h};
   if (attr_bool(n, "return_state")) {
@@ -112,6 +137,7 @@ OpSpec rnn_spec(const std::string& op) {
   OpSpec s;
   s.name = s.keras_class = op;
   s.min_rank = s.max_rank = 3;
+  s.max_state_inputs = states_of(op);  // initial_state: h (LSTM: h, c)
   s.attrs = rnn_attrs(op);
   s.infer = infer_rnn;
   s.weights = [](const NodeView& n) { return rnn_weights(n, ""); };
@@ -178,9 +204,12 @@ std::vector<Shape> infer_inner_rnn(const NodeView& n, json* inner_out = nullptr)
   const json inner = recurrent_inner_layer(n);
   const std::string name = n.name + ".layer", op = inner["op"].get<std::string>();
   const json& attrs = inner["attrs"];
-  const NodeView v{name, op, attrs, n.input_shapes};
+  const std::vector<Shape> seq{n.input_shapes.at(0)};  // the wrapper checks the initial states itself
+  const NodeView v{name, op, attrs, seq};
   if (inner_out) *inner_out = inner;
-  return infer_rnn(v);
+  std::vector<Shape> out = infer_rnn(v);
+  check_initial_states(n, 2 * states_of(op), attrs.at("units").get<int64_t>(), "Bidirectional(" + op + ")");
+  return out;
 }
 
 void add_rnns(Catalog& c) {
@@ -218,6 +247,7 @@ void add_bidirectional(Catalog& c) {
   OpSpec s;
   s.name = s.keras_class = "Bidirectional";
   s.min_rank = s.max_rank = 3;
+  s.max_state_inputs = 4;  // initial_state: forward then backward states; infer checks 2 (GRU, SimpleRNN) or 4 (LSTM)
   s.attrs = {attr("layer", AttrKind::Any, nullptr, {}, "the wrapped RNN: {class_name: SimpleRNN|GRU|LSTM, config}"),
              attr("merge_mode", AttrKind::Any, nullptr, {"concat", "sum", "mul", "ave", nullptr},
                   "concat | sum | mul | ave | null (None: forward and backward as two outputs); Keras always writes it"),

@@ -301,32 +301,37 @@ TEST(KerasH5Real, StatefulGruIsUnrepresentable) {
 
 TEST(KerasH5Real, DynamicSequenceLengthIsUnrepresentable) {
   // frugally-deep's Bidirectional LSTM test model: input_3 is [null, null, 4] (any sequence length), and
-  // lstm_15 is called with initial_state (two state tensors).
+  // lstm_15 is called with initial_state (two state tensors, input_4 and input_5), which parity represents.
   REQUIRE_SAMPLE("fdeep_lstm.h5");
   std::map<std::string, std::string> why;
   for (const auto& l : unrepresentable([&] { load(sample); })) why[l.layer] = l.reason;
-  ASSERT_EQ(why.size(), 2u);
+  ASSERT_EQ(why.size(), 1u);
   EXPECT_NE(why["input_3"].find("unknown dimension besides the batch"), std::string::npos) << why["input_3"];
-  EXPECT_NE(why["lstm_15"].find("initial_state (2 state inputs)"), std::string::npos) << why["lstm_15"];
-  // With the sequence length fixed, only the initial states remain.
+  // With the sequence length fixed, the model loads: lstm_15 takes the sequence, then h0 and c0.
   KerasConfigOptions fixed;
   fixed.dynamic_dim = 6;
-  why.clear();
-  for (const auto& l : unrepresentable([&] { load_keras_h5(sample, cat(), nullptr, fixed); })) why[l.layer] = l.reason;
-  EXPECT_EQ(why.size(), 1u);
-  EXPECT_TRUE(why.count("lstm_15"));
+  const Graph g = load_keras_h5(sample, cat(), nullptr, fixed);
+  validate(g, cat());
+  const Node& lstm = node(g, "lstm_15");
+  EXPECT_EQ(lstm.op, "LSTM");
+  ASSERT_EQ(lstm.inputs.size(), 3u);
+  const char* producers[] = {"input_3", "input_4", "input_5"};
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(g.nodes.at(static_cast<size_t>(g.values.at(lstm.inputs[i]).producer)).name, producers[i]) << i;
+  EXPECT_EQ(g.values.at(lstm.inputs[1]).shape, (Shape{kBatch, 12}));
+  EXPECT_EQ(g.outputs.size(), 17u);
 }
 
 TEST(KerasH5Real, MaskedSeq2SeqIsUnrepresentableWithReasons) {
   // Embedding(mask_zero=True) feeding LSTMs, and a decoder LSTM started from the encoder's states: parity
-  // models neither Keras masks nor initial states yet, and says so per layer.
+  // does not model Keras masks and says so per layer; the initial states themselves are representable.
   REQUIRE_SAMPLE("katakana_seq2seq.h5");
   std::map<std::string, std::string> why;
   for (const auto& l : unrepresentable([&] { load(sample); })) why[l.layer] = l.reason;
-  EXPECT_EQ(why.size(), 3u);
+  EXPECT_EQ(why.size(), 2u);
   EXPECT_NE(why["embedding_1"].find("mask_zero=True"), std::string::npos) << why["embedding_1"];
   EXPECT_NE(why["embedding_2"].find("mask_zero=True"), std::string::npos) << why["embedding_2"];
-  EXPECT_NE(why["lstm_2"].find("initial_state"), std::string::npos) << why["lstm_2"];
+  EXPECT_FALSE(why.count("lstm_2"));
 }
 
 // ---- string flavours and weight names ---------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "oracles/cuda/lower/lowering.h"
+#include "oracles/ref/rnn_config.h"
 
 namespace parity {
 json recurrent_inner_layer(const NodeView& n);  // harness/ops/recurrent.cpp
@@ -12,26 +13,6 @@ json recurrent_inner_layer(const NodeView& n);  // harness/ops/recurrent.cpp
 
 namespace parity::cuda {
 namespace {
-
-struct Rnn {
-  std::string op, act, ract;
-  int64_t units = 0;
-  bool bias = true, seq = false, state = false, back = false, reset_after = true;
-};
-
-Rnn rnn_of(const NodeView& n) {
-  Rnn r;
-  r.op = n.op;
-  r.units = attr_int(n, "units");
-  r.act = attr_str(n, "activation");
-  r.ract = n.op == "SimpleRNN" ? "linear" : attr_str(n, "recurrent_activation");
-  r.bias = attr_bool(n, "use_bias");
-  r.seq = attr_bool(n, "return_sequences");
-  r.state = attr_bool(n, "return_state");
-  r.back = attr_bool(n, "go_backwards");
-  r.reset_after = n.op == "GRU" && attr_bool(n, "reset_after");
-  return r;
-}
 
 struct RnnResult {
   DevTensor seq, h, c;  // [N, T, units] in processed order; final states [N, units]
@@ -60,7 +41,10 @@ struct Step {
   void act(const std::string& name, float* x) const { activation(be, name, x, x, shape()); }
 };
 
-RnnResult run_rnn(Backend& be, const Rnn& r, const DevTensor& x, const DevTensor* w) {
+// h0 / c0: initial states [B, u] (initial_state inputs), nullptr for zeros. They are copied, so the step
+// buffers never alias a graph value.
+RnnResult run_rnn(Backend& be, const Rnn& r, const DevTensor& x, const DevTensor* w, const DevTensor* h0 = nullptr,
+                  const DevTensor* c0 = nullptr) {
   const int64_t B = x.shape[0], Tn = x.shape[1], F = x.shape[2], u = r.units;
   const DevTensor& W = w[0];
   const DevTensor& U = w[1];
@@ -69,8 +53,21 @@ RnnResult run_rnn(Backend& be, const Rnn& r, const DevTensor& x, const DevTensor
   RnnResult res;
   res.seq = DevTensor{{B, Tn, u}, be.alloc(B * Tn * u)};
   const std::vector<float> zeros(static_cast<size_t>(B * u), 0.0f);
-  float* h = upload(be, {B, u}, zeros).p;  // zero initial states
+  float* h = upload(be, {B, u}, zeros).p;  // zero initial states unless given
   float* c = upload(be, {B, u}, zeros).p;
+  auto copy_state = [&](const DevTensor* s0, float* dst) {
+    if (!s0) return;
+    if (s0->size() != B * u) fail("RNN initial state has {} elements, expected {}", s0->size(), B * u);
+    CopyKernel k;  // dst = s0, flat
+    k.rank = 1;
+    k.dim[0] = k.src_dim[0] = B * u;
+    k.div[0] = k.src_stride[0] = k.dst_stride[0] = 1;
+    k.x = s0->p;
+    k.y = dst;
+    be.run(k, B * u);
+  };
+  copy_state(h0, h);
+  copy_state(c0, c);
   const float* one = upload(be, {1}, {1.0f}).p;
   for (int64_t s = 0; s < Tn; ++s) {
     const int64_t t = r.back ? Tn - 1 - s : s;  // go_backwards reverses the input; outputs stay in step order
@@ -153,7 +150,9 @@ void set_out(const LowerArgs& a, size_t i, const DevTensor& t) {
 
 void rnn_layer(const LowerArgs& a) {
   const Rnn r = rnn_of(a.node);
-  RnnResult res = run_rnn(a.be, r, a.in(), a.weights.data());
+  const bool init = a.inputs.size() > 1;  // initial_state: h (LSTM: h, c), checked by shape inference
+  RnnResult res = run_rnn(a.be, r, a.in(), a.weights.data(), init ? &a.in(1) : nullptr,
+                          init && r.op == "LSTM" ? &a.in(2) : nullptr);
   set_out(a, 0, r.seq ? res.seq : res.h);
   if (r.state) {
     set_out(a, 1, res.h);
@@ -176,7 +175,7 @@ DevTensor reverse_time(Backend& be, const DevTensor& y) {
 }
 
 // tf-keras Bidirectional: forward, and backward with go_backwards flipped (reversed in time when returning
-// sequences), merged; states forward's then backward's.
+// sequences), merged; states forward's then backward's. initial_state inputs: forward half, then backward half.
 void bidirectional(const LowerArgs& a) {
   const json inner = recurrent_inner_layer(a.node);
   const std::string op = inner["op"].get<std::string>();
@@ -184,8 +183,11 @@ void bidirectional(const LowerArgs& a) {
   const Rnn fw = rnn_of(v);
   Rnn bw = fw;
   bw.back = !fw.back;
-  RnnResult rf = run_rnn(a.be, fw, a.in(), a.weights.data());
-  RnnResult rb = run_rnn(a.be, bw, a.in(), a.weights.data() + (fw.bias ? 3 : 2));
+  const bool init = a.inputs.size() > 1, lstm = op == "LSTM";
+  const size_t half = lstm ? 2 : 1;
+  auto st = [&](size_t i) { return init ? &a.in(1 + i) : nullptr; };
+  RnnResult rf = run_rnn(a.be, fw, a.in(), a.weights.data(), st(0), lstm ? st(1) : nullptr);
+  RnnResult rb = run_rnn(a.be, bw, a.in(), a.weights.data() + (fw.bias ? 3 : 2), st(half), lstm ? st(half + 1) : nullptr);
   const DevTensor y = fw.seq ? rf.seq : rf.h;
   const DevTensor yr = fw.seq ? reverse_time(a.be, rb.seq) : rb.h;
   const json& mode = a.node.attrs.at("merge_mode");

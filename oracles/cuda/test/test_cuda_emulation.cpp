@@ -6,7 +6,9 @@
 
 #include <cmath>
 
+#include "harness/core/random.h"
 #include "harness/coverage/probes.h"
+#include "harness/engine/compare.h"
 #include "harness/engine/evaluate.h"
 #include "harness/engine/generator.h"
 #include "oracles/cuda/graph_runner.h"
@@ -125,6 +127,54 @@ TEST(CudaEmulation, MixedRandomGraphsMatchCpu32) {
     const GeneratedCase gc = gen.generate(11, i);
     EXPECT_EQ(h.check(gc.cf), "") << "case " << gc.id;
   }
+}
+
+// initial_state (Keras RNN(...)(x, initial_state=...)): the state inputs start the recurrence on the emulation
+// as on cpu32, for each RNN and for Bidirectional (forward states, then backward), go_backwards included; the
+// float32 budget (harness/engine/budget_recurrent.cpp) recomputes the same values and stays finite.
+TEST(CudaEmulation, RecurrentInitialStatesMatchCpu32) {
+  Harness h;
+  Rng rng(21);
+  auto rnd = [&](const Shape& s) {
+    Tensor<double> t(s);
+    for (double& d : t.data) d = static_cast<float>(rng.uniform(-1, 1));
+    return t;
+  };
+  int checked = 0;
+  for (const std::string inner : {"SimpleRNN", "GRU", "LSTM"})
+    for (bool bidi : {false, true})
+      for (bool back : {false, true}) {
+        const int64_t B = 2, T = 3, F = 2, u = 3;
+        json cfg = {{"units", u}, {"return_sequences", true}, {"return_state", true}, {"go_backwards", back}};
+        if (inner == "GRU") cfg["reset_after"] = back;  // both GRU forms
+        json attrs = cfg;
+        std::string op = inner;
+        if (bidi) {
+          cfg["name"] = "rnn";
+          attrs = json{{"layer", {{"class_name", inner}, {"config", cfg}}}, {"merge_mode", "concat"}};
+          op = "Bidirectional";
+        }
+        const int n_states = (inner == "LSTM" ? 2 : 1) * (bidi ? 2 : 1);
+        Graph g;
+        std::vector<ValueId> ins{g.add_input(h.c, "x", {kBatch, T, F})};
+        for (int i = 0; i < n_states; ++i) ins.push_back(g.add_input(h.c, "s" + std::to_string(i), {kBatch, u}));
+        g.outputs = g.add_node(h.c, "rnn_node", op, attrs, ins, {});
+        fill_random_weights(g, h.c, 5);
+        std::vector<Tensor<double>> inputs{rnd({B, T, F})};
+        for (int i = 0; i < n_states; ++i) inputs.push_back(rnd({B, u}));
+        const RunResult want = h.cpu32.run(g, inputs, RunOptions{.want_intermediates = true});
+        const RunResult got = h.emu.run(g, inputs, RunOptions{.want_intermediates = true});
+        EXPECT_EQ(compare_runs(g, want, got), "") << op << "(" << inner << ") go_backwards " << back;
+        // The states matter: the same graph from zero states differs.
+        std::vector<Tensor<double>> zeros = inputs;
+        for (int i = 1; i <= n_states; ++i) std::fill(zeros[i].data.begin(), zeros[i].data.end(), 0.0);
+        EXPECT_NE(h.cpu32.run(g, zeros, {}).outputs.at(0).data, want.outputs.at(0).data) << op << "(" << inner << ")";
+        const Reference ref = compute_reference(g, h.c, default_kernels(), inputs, DType::F32);
+        for (ValueId v : g.outputs)
+          for (double b : ref.budgets.at(v).data) EXPECT_TRUE(std::isfinite(b) && b > 0) << op << "(" << inner << ")";
+        ++checked;
+      }
+  EXPECT_EQ(checked, 12);
 }
 
 }  // namespace

@@ -1,39 +1,21 @@
 // Reference kernels for the recurrent family (harness/ops/recurrent.cpp): Embedding, SimpleRNN, GRU, LSTM,
 // Bidirectional, TimeDistributed. One plain loop per timestep, in the order tf-keras' cells compute
-// (layers/rnn/*.py); backend.rnn supplies the time loop: zero initial states, go_backwards reverses the input,
-// and the per-step outputs stay in processed order.
+// (layers/rnn/*.py); backend.rnn supplies the time loop: the initial states (zeros, or the node's state inputs
+// when the layer was called with initial_state), go_backwards reverses the input, and the per-step outputs stay
+// in processed order.
 #include <fmt/format.h>
 
 #include <cmath>
 
 #include "oracles/ref/activation.h"
 #include "oracles/ref/kernel.h"
+#include "oracles/ref/rnn_config.h"
 
 namespace parity {
 
 json recurrent_inner_layer(const NodeView& n);  // harness/ops/recurrent.cpp
 
 namespace {
-
-struct Rnn {
-  std::string op, act, ract;
-  int64_t units = 0;
-  bool bias = true, seq = false, state = false, back = false, reset_after = true;
-};
-
-Rnn rnn_of(const NodeView& n) {
-  Rnn r;
-  r.op = n.op;
-  r.units = attr_int(n, "units");
-  r.act = attr_str(n, "activation");
-  r.ract = n.op == "SimpleRNN" ? "linear" : attr_str(n, "recurrent_activation");
-  r.bias = attr_bool(n, "use_bias");
-  r.seq = attr_bool(n, "return_sequences");
-  r.state = attr_bool(n, "return_state");
-  r.back = attr_bool(n, "go_backwards");
-  r.reset_after = n.op == "GRU" && attr_bool(n, "reset_after");
-  return r;
-}
 
 template <class T>
 struct RnnResult {
@@ -54,9 +36,11 @@ void matmul_block(const T* in, int64_t rows_in, int64_t B, int64_t in_stride, co
     }
 }
 
-// One RNN layer over x [N, T, F] with weights (kernel, recurrent_kernel[, bias]) starting at w[0].
+// One RNN layer over x [N, T, F] with weights (kernel, recurrent_kernel[, bias]) starting at w[0]. h0 / c0:
+// the initial states [N, units] (tf-keras RNN initial_state), nullptr for zeros (RNN.get_initial_state).
 template <class T>
-RnnResult<T> run_rnn(const Rnn& r, const Tensor<T>& x, const Tensor<T>* w) {
+RnnResult<T> run_rnn(const Rnn& r, const Tensor<T>& x, const Tensor<T>* w, const Tensor<T>* h0 = nullptr,
+                     const Tensor<T>* c0 = nullptr) {
   const int64_t B = x.shape[0], Tn = x.shape[1], F = x.shape[2], u = r.units;
   const Tensor<T>& W = w[0];
   const Tensor<T>& U = w[1];
@@ -64,6 +48,8 @@ RnnResult<T> run_rnn(const Rnn& r, const Tensor<T>& x, const Tensor<T>* w) {
   RnnResult<T> res{Tensor<T>({B, Tn, u}), Tensor<T>({B, u}), Tensor<T>({B, u})};  // zero initial states
   Tensor<T>& h = res.h;
   Tensor<T>& c = res.c;
+  if (h0) h.data = h0->data;
+  if (c0) c.data = c0->data;
   std::vector<T> xt(static_cast<size_t>(B * F));
   auto blk = [&](const T* in, int64_t n_in, const Tensor<T>& m, int gate) {
     Tensor<T> o({B, u});
@@ -143,7 +129,10 @@ template <class T>
 void rnn_layer(const KernelArgs<T>& a) {
   const Rnn r = rnn_of(a.node);
   const Tensor<T>& x = a.in();
-  RnnResult<T> res = run_rnn(r, x, a.weights.data());
+  // initial_state inputs (checked by shape inference): h (LSTM: h, c)
+  const bool init = a.inputs.size() > 1;
+  RnnResult<T> res = run_rnn(r, x, a.weights.data(), init ? &a.in(1) : nullptr,
+                             init && r.op == "LSTM" ? &a.in(2) : nullptr);
   const Shape hs{x.shape[0], r.units};
   check_shape(a, r.seq ? Shape{x.shape[0], x.shape[1], r.units} : hs);
   a.out(0) = r.seq ? std::move(res.seq) : res.h;
@@ -166,7 +155,8 @@ Tensor<T> reverse_time(const Tensor<T>& y) {
 }
 
 // tf-keras Bidirectional.call: y = forward(x), y_rev = backward(x) (go_backwards flipped), y_rev reversed in
-// time when return_sequences, then merged; states: forward's then backward's.
+// time when return_sequences, then merged; states: forward's then backward's. initial_state: the first half of
+// the state inputs starts the forward layer, the second half the backward one (Bidirectional.__call__).
 template <class T>
 void bidirectional(const KernelArgs<T>& a) {
   const json inner = recurrent_inner_layer(a.node);
@@ -176,8 +166,11 @@ void bidirectional(const KernelArgs<T>& a) {
   Rnn bw = fw;
   bw.back = !fw.back;
   const Tensor<T>& x = a.in();
-  RnnResult<T> rf = run_rnn(fw, x, a.weights.data());
-  RnnResult<T> rb = run_rnn(bw, x, a.weights.data() + weights_per_layer(fw));
+  const bool init = a.inputs.size() > 1, lstm = op == "LSTM";
+  const size_t half = lstm ? 2 : 1;  // states per direction
+  auto st = [&](size_t i) { return init ? &a.in(1 + i) : nullptr; };
+  RnnResult<T> rf = run_rnn(fw, x, a.weights.data(), st(0), lstm ? st(1) : nullptr);
+  RnnResult<T> rb = run_rnn(bw, x, a.weights.data() + weights_per_layer(fw), st(half), lstm ? st(half + 1) : nullptr);
   const Tensor<T> y = fw.seq ? rf.seq : rf.h;
   const Tensor<T> yr = fw.seq ? reverse_time(rb.seq) : rb.h;
   const json& mode = a.node.attrs.at("merge_mode");

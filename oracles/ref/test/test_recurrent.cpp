@@ -1,7 +1,8 @@
 // The recurrent family: hand-computed steps of each cell (linear activation and hard_sigmoid gates keep the
 // arithmetic exact, so gate order and where GRU's reset gate applies show in the digits), go_backwards,
-// return_sequences / return_state, Bidirectional merge modes, TimeDistributed(Dense) against Dense per step,
-// Embedding, refusals naming node and field, and the shape property.
+// return_sequences / return_state, Bidirectional merge modes, initial_state (non-zero h0 / c0, Bidirectional's
+// forward-then-backward split), TimeDistributed(Dense) against Dense per step, Embedding, refusals naming node
+// and field, and the shape property.
 #include <cmath>
 
 #include "harness/test/expect_error.h"
@@ -23,6 +24,20 @@ std::vector<Tensor<double>> run_all(const std::string& op, const json& attrs, co
   Graph g = single_op(reg().catalog, op, attrs, {x.shape}, std::move(w));
   auto r64 = run<double>(reg(), g, {x});
   auto r32 = run<float>(reg(), g, {x});
+  EXPECT_EQ(r64.size(), r32.size());
+  for (size_t o = 0; o < r64.size() && o < r32.size(); ++o)
+    for (int64_t i = 0; i < r64[o].size(); ++i) EXPECT_NEAR(r32[o][i], r64[o][i], 1e-5 * (1 + std::fabs(r64[o][i])));
+  return r64;
+}
+
+// A node with initial_state: the sequence x, then the state tensors as extra inputs (Keras 2's inbound node).
+std::vector<Tensor<double>> run_states(const std::string& op, const json& attrs, const std::vector<Tensor<double>>& in,
+                                       std::vector<Weight> w) {
+  std::vector<Shape> shapes;
+  for (const auto& t : in) shapes.push_back(t.shape);
+  Graph g = single_op(reg().catalog, op, attrs, shapes, std::move(w));
+  auto r64 = run<double>(reg(), g, in);
+  auto r32 = run<float>(reg(), g, in);
   EXPECT_EQ(r64.size(), r32.size());
   for (size_t o = 0; o < r64.size() && o < r32.size(); ++o)
     for (int64_t i = 0; i < r64[o].size(); ++i) EXPECT_NEAR(r32[o][i], r64[o][i], 1e-5 * (1 + std::fabs(r64[o][i])));
@@ -63,6 +78,15 @@ TEST(SimpleRNN, TanhMatchesClosedForm) {
   expect_near(y, {1, 1}, {h2});
 }
 
+TEST(SimpleRNN, InitialStateStartsTheRecurrence) {
+  // h0 = [2, 3]: h1 = [1, 10] + [0.25, -1] + [2 * 0.5, 3 * 2] = [2.25, 15].
+  auto y = run_states("SimpleRNN", kLinearRnn, {T({1, 1, 1}, {1}), T({1, 2}, {2, 3})}, simple_weights());
+  expect_near(y[0], {1, 1, 2}, {2.25, 15});
+  // Zero states given explicitly are the default.
+  auto z = run_states("SimpleRNN", kLinearRnn, {T({1, 2, 1}, {1, 2}), T({1, 2}, {0, 0})}, simple_weights());
+  expect_near(z[0], {1, 2, 2}, {1.25, 9, 2.875, 37});
+}
+
 // ---- LSTM ----------------------------------------------------------------------------------------------
 
 // Kernel columns i, f, c, o (tf-keras LSTMCell). Linear activation + hard_sigmoid gates: exact arithmetic.
@@ -98,6 +122,17 @@ TEST(LSTM, DefaultSigmoidTanhMatchesClosedForm) {
   expect_near(y, {1, 1}, {h});
 }
 
+TEST(LSTM, InitialStateIsHThenC) {
+  // h0 = 0.5, c0 = 2, x = 1: z = [0.5 + 0.5, 1 + 0.25 + 0.5, 2 + 0.5 + 0.5, -0.5 + 0.5 + 1] = [1, 1.75, 3, 1]
+  // -> i 0.7, f 0.85, g 3, o 0.7; c = 0.85 * 2 + 0.7 * 3 = 3.8, h = 0.7 * 3.8 = 2.66.
+  const json a = {{"units", 1}, {"activation", "linear"}, {"recurrent_activation", "hard_sigmoid"}, {"return_state", true}};
+  auto y = run_states("LSTM", a, {T({1, 1, 1}, {1}), T({1, 1}, {0.5}), T({1, 1}, {2})}, lstm_weights());
+  ASSERT_EQ(y.size(), 3u);
+  expect_near(y[0], {1, 1}, {2.66});
+  expect_near(y[1], {1, 1}, {2.66});
+  expect_near(y[2], {1, 1}, {3.8});
+}
+
 // ---- GRU -----------------------------------------------------------------------------------------------
 
 const json kGru = {{"units", 1}, {"activation", "linear"}, {"recurrent_activation", "hard_sigmoid"}, {"return_sequences", true}};
@@ -124,6 +159,23 @@ TEST(GRU, ResetBeforeAppliesResetToState) {
   auto y = run_all("GRU", a, T({1, 2, 1}, {1, 2}),
                    {W("kernel", {1, 3}, kGruKernel), W("recurrent_kernel", {1, 3}, kGruRec), W("bias", {3}, {0.25, -0.5, 1})});
   expect_near(y[0], {1, 2, 1}, {1.05, 1.9927175});
+}
+
+TEST(GRU, InitialStateBothResetForms) {
+  // h0 = 1, x = 1. reset_after, bias rows [0, 0.5, 1] / [0.5, 0, -1]: z_pre = 0.5 + (0.5 + 0.5) = 1.5 -> 0.8,
+  // r_pre = 1 + 1 = 2 -> 0.9, hh = 3 + 0.9 * (3 - 1) = 4.8, h = 0.8 * 1 + 0.2 * 4.8 = 1.76.
+  json a = kGru;
+  a["reset_after"] = true;
+  auto y = run_states("GRU", a, {T({1, 1, 1}, {1}), T({1, 1}, {1})},
+                      {W("kernel", {1, 3}, kGruKernel), W("recurrent_kernel", {1, 3}, kGruRec),
+                       W("bias", {2, 3}, {0, 0.5, 1, 0.5, 0, -1})});
+  expect_near(y[0], {1, 1, 1}, {1.76});
+  // reset_before, bias [0.25, -0.5, 1]: z_pre = 0.75 + 0.5 -> 0.75, r_pre = 0 + 1 -> 0.7,
+  // hh = 3 + (0.7 * 1) * 3 = 5.1, h = 0.75 + 0.25 * 5.1 = 2.025.
+  a["reset_after"] = false;
+  y = run_states("GRU", a, {T({1, 1, 1}, {1}), T({1, 1}, {1})},
+                 {W("kernel", {1, 3}, kGruKernel), W("recurrent_kernel", {1, 3}, kGruRec), W("bias", {3}, {0.25, -0.5, 1})});
+  expect_near(y[0], {1, 1, 1}, {2.025});
 }
 
 TEST(GRU, DefaultSigmoidTanhFirstStepMatchesClosedForm) {
@@ -214,6 +266,32 @@ TEST(Bidirectional, ReturnStateListsForwardThenBackwardStates) {
   }
 }
 
+TEST(Bidirectional, InitialStatesForwardThenBackward) {
+  // Forward h0 = 2: h = x + 0.5 h over 1, 2, 3 -> [2, 3, 4.5]. Backward h0 = -1: h = 2x + h over 3, 2, 1 ->
+  // [5, 9, 11], reversed back in time -> [11, 9, 5].
+  auto y = run_states("Bidirectional", bidi("concat", true), {kSeq, T({1, 1}, {2}), T({1, 1}, {-1})}, bidi_weights());
+  expect_near(y[0], {1, 3, 2}, {2, 11, 3, 9, 4.5, 5});
+}
+
+TEST(Bidirectional, LstmInitialStatesAreForwardHCThenBackwardHC) {
+  // One step x = 1, LSTM weights as above in both directions. Forward (h0 0.5, c0 2): h 2.66, c 3.8.
+  // Backward (h0 0, c0 1): z = [0.5, 1.5, 2.5, 0.5] -> i 0.6, f 0.8, g 2.5, o 0.6; c = 0.8 + 1.5 = 2.3, h = 1.38.
+  json a = wrap("LSTM", {{"name", "lstm"}, {"units", 1}, {"activation", "linear"},
+                         {"recurrent_activation", "hard_sigmoid"}, {"return_state", true}});
+  a["merge_mode"] = "concat";
+  std::vector<Weight> w;
+  for (const char* dir : {"forward", "backward"})
+    for (Weight& x : lstm_weights()) w.push_back(W(std::string(dir) + "_lstm/" + x.name, x.shape, x.data));
+  auto y = run_states("Bidirectional", a,
+                      {T({1, 1, 1}, {1}), T({1, 1}, {0.5}), T({1, 1}, {2}), T({1, 1}, {0}), T({1, 1}, {1})}, w);
+  ASSERT_EQ(y.size(), 5u);
+  expect_near(y[0], {1, 2}, {2.66, 1.38});
+  expect_near(y[1], {1, 1}, {2.66});
+  expect_near(y[2], {1, 1}, {3.8});
+  expect_near(y[3], {1, 1}, {1.38});
+  expect_near(y[4], {1, 1}, {2.3});
+}
+
 // ---- TimeDistributed -----------------------------------------------------------------------------------
 
 TEST(TimeDistributed, DenseEqualsDensePerStep) {
@@ -273,6 +351,26 @@ TEST(Recurrent, InvalidNodesNameNodeAndField) {
                {"op.layer", "'units'"});
   expect_error([&] { ref64(reg(), "Bidirectional", bidi("max", true), {x}); },
                {"'op'", "'merge_mode'"});
+}
+
+TEST(Recurrent, InitialStateCountAndShapeErrorsNameNodeAndField) {
+  const Tensor<double> x = T({1, 2, 1}, {1, 2}), s1 = T({1, 1}, {0}), s2 = T({1, 2}, {0, 0});
+  // LSTM takes h and c: one state alone is refused, as is a state of the wrong width or rank.
+  expect_error([&] { ref64(reg(), "LSTM", {{"units", 1}}, {x, s1}); },
+               {"'op'", "'initial_state'", "takes 2 initial state tensors (h, c), got 1"});
+  expect_error([&] { ref64(reg(), "GRU", {{"units", 1}}, {x, s2}); },
+               {"'op'", "'initial_state'", "state 0 (input 1) has shape [N,2]", "[N,1]"});
+  expect_error([&] { ref64(reg(), "SimpleRNN", {{"units", 1}}, {x, T({1, 1, 1}, {0})}); },
+               {"'op'", "'initial_state'", "[N,1,1]"});
+  // More inputs than the op takes at all: the catalog's arity check.
+  expect_error([&] { ref64(reg(), "GRU", {{"units", 1}}, {x, s1, s1}); }, {"'op'", "takes 1 to 2 inputs, got 3"});
+  // Bidirectional: all forward and backward states or none.
+  expect_error([&] { ref64(reg(), "Bidirectional", wrap("LSTM", {{"units", 1}}), {x, s1, s1}); },
+               {"'op'", "'initial_state'", "Bidirectional(LSTM) takes 4 initial state tensors", "got 2"});
+  expect_error([&] { ref64(reg(), "Bidirectional", bidi("concat", true), {x, s1}); },
+               {"'op'", "'initial_state'", "Bidirectional(SimpleRNN) takes 2 initial state tensors", "got 1"});
+  expect_error([&] { ref64(reg(), "Bidirectional", bidi("concat", true), {x, s1, s2}); },
+               {"'op'", "'initial_state'", "state 1 (input 2)"});
 }
 
 // ---- shape property ------------------------------------------------------------------------------------
