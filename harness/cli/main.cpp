@@ -30,8 +30,8 @@ int report(const std::string& msg) {
 int main(int argc, char** argv) {
   CLI::App app{
       "parity: differential conformance suite for Keras -> TensorFlow.js conversions.\n"
-      "Runs Keras-style models on parity's executors (ref64: float64 reference, cpu32: the same kernels in\n"
-      "float32) so converted models can be compared against them.",
+      "Runs generated graphs and real models (Keras .h5, TF.js model.json) on the float64 reference (ref64) and\n"
+      "the executors under test (cpu32, cuda, tfjs-cpu, tfjs-wasm) and reports where they diverge.",
       "parity"};
   app.set_version_flag("--version", std::string("parity ") + parity::cli::kVersion);
   app.require_subcommand(0, 1);
@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
       "  parity ops\n"
       "  parity coverage                  # every op's probes on ref64, cpu32, tfjs-cpu, tfjs-wasm, into ./parity-coverage\n"
       "  parity eval model.json --executor ref64 --inputs inputs.json --output out.json\n"
+      "  parity check model.h5             # will it convert to TF.js, and agree? (docs/check.md)\n"
+      "  parity merge shard1 shard2 --out nightly --baseline cases/baseline/nightly.json\n"
+      "  parity bisect case.json --executor tfjs-wasm --good 4.0.0 --bad 4.22.0\n"
       "Exit codes: 0 success, 1 divergence between executors, 2 bad input (one line on stderr),\n"
       "125 (replay) a case this build cannot evaluate.\n"
       "Run `parity <command> --help` for a command's options.");

@@ -16,6 +16,8 @@ struct ConvGeom {
 }  // namespace parity
 
 #ifndef __CUDACC__
+#include <fmt/format.h>
+
 #include "harness/ops/conv_attrs.h"
 #include "harness/ops/conv_util.h"
 
@@ -40,6 +42,25 @@ inline ConvGeom forward_geom(const ConvAttrs& c, int64_t out[2]) {
       g.pad[d] = w.pad_before;
       out[d] = w.out;
     }
+  }
+  return g;
+}
+
+// Conv2DTranspose: the output size is Keras' (deconv_output_length, into `len`); TF requires the forward
+// conv of that size to give the input back (Conv2DBackpropInput), and its pad before is the transpose's.
+inline ConvGeom transpose_geom(const NodeView& node, const ConvAttrs& c, std::vector<int64_t>& len) {
+  len.assign(2, 0);
+  ConvGeom g;
+  for (int i = 0; i < 2; ++i) {
+    len[i] = deconv_output_length(c.spatial[i], c.kernel[i], c.padding, c.output_padding[i], c.strides[i],
+                                  c.dilation[i]);
+    const Window1D w = window_1d(len[i], c.kernel[i], c.strides[i], c.dilation[i], c.padding);
+    if (w.out != c.spatial[i])
+      fail_node(node, fmt::format("forward conv of size {} gives {}, not {}", len[i], w.out, c.spatial[i]));
+    g.k[i] = c.kernel[i];
+    g.s[i] = c.strides[i];
+    g.d[i] = c.dilation[i];
+    g.pad[i] = w.pad_before;
   }
   return g;
 }

@@ -111,19 +111,8 @@ void separable_conv2d(const LowerArgs& a) {
 void conv2d_transpose(const LowerArgs& a) {
   ConvAttrs c = conv_attrs(a.node, 2);
   const int64_t filters = attr_int(a.node, "filters");
-  std::vector<int64_t> len(2);
-  ConvGeom g;
-  for (int i = 0; i < 2; ++i) {
-    len[i] = deconv_output_length(c.spatial[i], c.kernel[i], c.padding, c.output_padding[i], c.strides[i],
-                                  c.dilation[i]);
-    const Window1D w = window_1d(len[i], c.kernel[i], c.strides[i], c.dilation[i], c.padding);
-    if (w.out != c.spatial[i])
-      fail_node(a.node, fmt::format("forward conv of size {} gives {}, not {}", len[i], w.out, c.spatial[i]));
-    g.k[i] = c.kernel[i];
-    g.s[i] = c.strides[i];
-    g.d[i] = c.dilation[i];
-    g.pad[i] = w.pad_before;
-  }
+  std::vector<int64_t> len;
+  const ConvGeom g = transpose_geom(a.node, c, len);
   check_out_shape(a, c.output_shape(len, filters));
   const Image xi = image_of(a.in().shape, c.channels_first), yi = image_of(a.out().shape, c.channels_first);
   a.be.run(ConvTransposeKernel{xi, yi, g, a.in().p, a.weight(0).p, a.out().p}, yi.count());
