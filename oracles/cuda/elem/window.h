@@ -8,32 +8,11 @@
 
 #include "harness/ops/conv_geom.h"
 #include "oracles/cuda/elem/index.h"
+#include "oracles/ref/image.h"
 #include "oracles/ref/scalar_math.h"
 
 namespace parity::cuda {
 
-// A batch of images [B,H,W,C] (channels_last) or [B,C,H,W] (channels_first); 1-D data has W = 1 (pooling)
-// or H = 1 (convolutions), as the reference kernels view it.
-struct Image {
-  int64_t b = 1, h = 1, w = 1, c = 1;
-  bool cf = false;
-  PARITY_HD int64_t at(int64_t n, int64_t y, int64_t x, int64_t ch) const {
-    return cf ? ((n * c + ch) * h + y) * w + x : ((n * h + y) * w + x) * c + ch;
-  }
-  PARITY_HD int64_t count() const { return b * h * w * c; }
-  // The coordinates of flat index i (the inverse of at()).
-  PARITY_HD void coords(int64_t i, int64_t& n, int64_t& y, int64_t& x, int64_t& ch) const {
-    if (cf) {
-      x = i % w, i /= w;
-      y = i % h, i /= h;
-      ch = i % c, n = i / c;
-    } else {
-      ch = i % c, i /= c;
-      x = i % w, i /= w;
-      y = i % h, n = i / h;
-    }
-  }
-};
 
 // Max or average pooling with TF padding: only cells inside the input take part (max never sees padding,
 // the average divides by the number of valid cells, as TF's AvgPool excludes padding).

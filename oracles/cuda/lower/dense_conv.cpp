@@ -13,22 +13,6 @@
 namespace parity::cuda {
 namespace {
 
-// [B,H,W,C] or [B,C,H,W]; rank 3 (Conv1D) is the same memory with H = 1.
-Image image_of(const Shape& s, bool cf) {
-  Image m;
-  m.cf = cf;
-  m.b = s[0];
-  m.c = cf ? s[1] : s.back();
-  const size_t first = cf ? 2 : 1;
-  if (s.size() == 4) {
-    m.h = s[first];
-    m.w = s[first + 1];
-  } else {
-    m.w = s[first];
-  }
-  return m;
-}
-
 // Bias per output channel (when the layer has one), then the activation, on the output in its layout.
 void finish(const LowerArgs& a, size_t bias_index, bool cf) {
   DevTensor& y = a.out();
@@ -60,7 +44,7 @@ void store(const LowerArgs& a, const float* tmp, const Image& yi) {
 
 void conv_common(const LowerArgs& a, const ConvAttrs& c, ConvGeom g, const int64_t out[2], int64_t cout,
                  const float* w, size_t bias_index) {
-  const Image xi = image_of(a.in().shape, c.channels_first), yi = image_of(a.out().shape, c.channels_first);
+  const Image xi = conv_image_of(a.in().shape, c.channels_first), yi = conv_image_of(a.out().shape, c.channels_first);
   float* tmp = yi.cf ? a.be.alloc(yi.count()) : a.out().p;
   conv_gemm(a.be, a.in().p, xi, out[0], out[1], g, w, cout, tmp);
   store(a, tmp, yi);
@@ -98,7 +82,7 @@ void separable_conv2d(const LowerArgs& a) {
   ConvGeom g = forward_geom(c, out);
   g.groups = c.channels;
   check_out_shape(a, c.output_shape(spatial_of(c, out), filters));
-  const Image xi = image_of(a.in().shape, c.channels_first), yi = image_of(a.out().shape, c.channels_first);
+  const Image xi = conv_image_of(a.in().shape, c.channels_first), yi = conv_image_of(a.out().shape, c.channels_first);
   const int64_t R = yi.b * yi.h * yi.w, mid_c = c.channels * dm;
   float* mid = a.be.alloc(R * mid_c);
   conv_gemm(a.be, a.in().p, xi, out[0], out[1], g, a.weight(0).p, mid_c, mid);
@@ -114,7 +98,7 @@ void conv2d_transpose(const LowerArgs& a) {
   std::vector<int64_t> len;
   const ConvGeom g = transpose_geom(a.node, c, len);
   check_out_shape(a, c.output_shape(len, filters));
-  const Image xi = image_of(a.in().shape, c.channels_first), yi = image_of(a.out().shape, c.channels_first);
+  const Image xi = conv_image_of(a.in().shape, c.channels_first), yi = conv_image_of(a.out().shape, c.channels_first);
   a.be.run(ConvTransposeKernel{xi, yi, g, a.in().p, a.weight(0).p, a.out().p}, yi.count());
   finish(a, 1, c.channels_first);
 }

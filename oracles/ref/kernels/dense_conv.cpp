@@ -7,57 +7,33 @@
 #include "harness/ops/conv_geom.h"
 #include "harness/ops/conv_util.h"
 #include "oracles/ref/activation.h"
+#include "oracles/ref/image.h"
 #include "oracles/ref/kernel.h"
 
 namespace parity {
 
 namespace {
 
-// Element (b, y, x, c) of a batch of images stored channels_last [B,H,W,C] or channels_first [B,C,H,W]. A
-// rank-3 tensor (Conv1D) is the same memory with H = 1.
-struct Img {
-  int64_t B = 1, H = 1, W = 1, C = 1;
-  bool cf = false;
-  int64_t at(int64_t b, int64_t y, int64_t x, int64_t c) const {
-    return cf ? ((b * C + c) * H + y) * W + x : ((b * H + y) * W + x) * C + c;
-  }
-};
-
-Img img_of(const Shape& s, bool cf) {
-  Img m;
-  m.cf = cf;
-  m.B = s[0];
-  m.C = cf ? s[1] : s.back();
-  const size_t first = cf ? 2 : 1;
-  if (s.size() == 4) {
-    m.H = s[first];
-    m.W = s[first + 1];
-  } else {
-    m.W = s[first];
-  }
-  return m;
-}
-
 // y[b,oy,ox,o] = sum over taps (i,j) and the group's input channels of x[b, oy*s+i*d-pad, ..] * w[i,j,ci,o],
 // taps outside the input reading 0. Weights are [kh, kw, cin/groups, cout] (Keras layout).
 template <class T>
-void conv_forward(const std::vector<T>& x, const Img& xi, const std::vector<T>& w, std::vector<T>& y,
-                  const Img& yi, const ConvGeom& g) {
-  const int64_t cin_g = xi.C / g.groups, cout_g = yi.C / g.groups;
-  for (int64_t b = 0; b < yi.B; ++b)
-    for (int64_t oy = 0; oy < yi.H; ++oy)
-      for (int64_t ox = 0; ox < yi.W; ++ox)
-        for (int64_t o = 0; o < yi.C; ++o) {
+void conv_forward(const std::vector<T>& x, const Image& xi, const std::vector<T>& w, std::vector<T>& y,
+                  const Image& yi, const ConvGeom& g) {
+  const int64_t cin_g = xi.c / g.groups, cout_g = yi.c / g.groups;
+  for (int64_t b = 0; b < yi.b; ++b)
+    for (int64_t oy = 0; oy < yi.h; ++oy)
+      for (int64_t ox = 0; ox < yi.w; ++ox)
+        for (int64_t o = 0; o < yi.c; ++o) {
           const int64_t c0 = (o / cout_g) * cin_g;
           T acc = 0;
           for (int64_t i = 0; i < g.k[0]; ++i) {
             const int64_t iy = oy * g.s[0] + i * g.d[0] - g.pad[0];
-            if (iy < 0 || iy >= xi.H) continue;
+            if (iy < 0 || iy >= xi.h) continue;
             for (int64_t j = 0; j < g.k[1]; ++j) {
               const int64_t ix = ox * g.s[1] + j * g.d[1] - g.pad[1];
-              if (ix < 0 || ix >= xi.W) continue;
+              if (ix < 0 || ix >= xi.w) continue;
               for (int64_t ci = 0; ci < cin_g; ++ci)
-                acc += x[xi.at(b, iy, ix, c0 + ci)] * w[((i * g.k[1] + j) * cin_g + ci) * yi.C + o];
+                acc += x[xi.at(b, iy, ix, c0 + ci)] * w[((i * g.k[1] + j) * cin_g + ci) * yi.c + o];
             }
           }
           y[yi.at(b, oy, ox, o)] = acc;
@@ -66,14 +42,14 @@ void conv_forward(const std::vector<T>& x, const Img& xi, const std::vector<T>& 
 
 // Adds bias (per output channel) when the layer has one, then the activation.
 template <class T>
-void finish(const KernelArgs<T>& a, size_t bias_index, const Img& yi) {
+void finish(const KernelArgs<T>& a, size_t bias_index, const Image& yi) {
   Tensor<T>& y = a.out();
   if (attr_bool(a.node, "use_bias")) {
     const Tensor<T>& bias = a.weight(bias_index);
-    for (int64_t b = 0; b < yi.B; ++b)
-      for (int64_t oy = 0; oy < yi.H; ++oy)
-        for (int64_t ox = 0; ox < yi.W; ++ox)
-          for (int64_t c = 0; c < yi.C; ++c) y[yi.at(b, oy, ox, c)] += bias[c];
+    for (int64_t b = 0; b < yi.b; ++b)
+      for (int64_t oy = 0; oy < yi.h; ++oy)
+        for (int64_t ox = 0; ox < yi.w; ++ox)
+          for (int64_t c = 0; c < yi.c; ++c) y[yi.at(b, oy, ox, c)] += bias[c];
   }
   apply_activation(attr_str(a.node, "activation"), y);
 }
@@ -86,7 +62,7 @@ void conv(const KernelArgs<T>& a, int rank) {
   ConvGeom g = forward_geom(c, out);
   g.groups = c.groups;
   check_shape(a, c.output_shape(spatial_of(c, out), attr_int(a.node, "filters")));
-  const Img xi = img_of(a.in().shape, c.channels_first), yi = img_of(a.out().shape, c.channels_first);
+  const Image xi = conv_image_of(a.in().shape, c.channels_first), yi = conv_image_of(a.out().shape, c.channels_first);
   conv_forward(a.in().data, xi, a.weight(0).data, a.out().data, yi, g);
   finish(a, 1, yi);
 }
@@ -102,7 +78,7 @@ void depthwise_conv2d(const KernelArgs<T>& a) {
   ConvGeom g = forward_geom(c, out);
   g.groups = c.channels;
   check_shape(a, c.output_shape(spatial_of(c, out), c.channels * attr_int(a.node, "depth_multiplier")));
-  const Img xi = img_of(a.in().shape, c.channels_first), yi = img_of(a.out().shape, c.channels_first);
+  const Image xi = conv_image_of(a.in().shape, c.channels_first), yi = conv_image_of(a.out().shape, c.channels_first);
   conv_forward(a.in().data, xi, a.weight(0).data, a.out().data, yi, g);
   finish(a, 1, yi);
 }
@@ -116,9 +92,9 @@ void separable_conv2d(const KernelArgs<T>& a) {
   ConvGeom g = forward_geom(c, out);
   g.groups = c.channels;
   check_shape(a, c.output_shape(spatial_of(c, out), attr_int(a.node, "filters")));
-  const Img xi = img_of(a.in().shape, c.channels_first), yi = img_of(a.out().shape, c.channels_first);
-  const Img mid{yi.B, yi.H, yi.W, c.channels * dm, false};
-  std::vector<T> tmp(static_cast<size_t>(mid.B * mid.H * mid.W * mid.C));
+  const Image xi = conv_image_of(a.in().shape, c.channels_first), yi = conv_image_of(a.out().shape, c.channels_first);
+  const Image mid{yi.b, yi.h, yi.w, c.channels * dm, false};
+  std::vector<T> tmp(static_cast<size_t>(mid.b * mid.h * mid.w * mid.c));
   conv_forward(a.in().data, xi, a.weight(0).data, tmp, mid, g);
   conv_forward(tmp, mid, a.weight(1).data, a.out().data, yi, ConvGeom{});
   finish(a, 2, yi);
@@ -134,22 +110,22 @@ void conv2d_transpose(const KernelArgs<T>& a) {
   std::vector<int64_t> len;
   const ConvGeom g = transpose_geom(a.node, c, len);
   check_shape(a, c.output_shape(len, filters));
-  const Img xi = img_of(a.in().shape, c.channels_first), yi = img_of(a.out().shape, c.channels_first);
+  const Image xi = conv_image_of(a.in().shape, c.channels_first), yi = conv_image_of(a.out().shape, c.channels_first);
   const std::vector<T>& x = a.in().data;
   const std::vector<T>& w = a.weight(0).data;
-  for (int64_t b = 0; b < yi.B; ++b)
-    for (int64_t oy = 0; oy < yi.H; ++oy)
-      for (int64_t ox = 0; ox < yi.W; ++ox)
+  for (int64_t b = 0; b < yi.b; ++b)
+    for (int64_t oy = 0; oy < yi.h; ++oy)
+      for (int64_t ox = 0; ox < yi.w; ++ox)
         for (int64_t f = 0; f < filters; ++f) {
           T acc = 0;
           for (int64_t i = 0; i < g.k[0]; ++i) {
             const int64_t ty = oy + g.pad[0] - i * g.d[0];  // = iy * s
-            if (ty < 0 || ty % g.s[0] != 0 || ty / g.s[0] >= xi.H) continue;
+            if (ty < 0 || ty % g.s[0] != 0 || ty / g.s[0] >= xi.h) continue;
             for (int64_t j = 0; j < g.k[1]; ++j) {
               const int64_t tx = ox + g.pad[1] - j * g.d[1];
-              if (tx < 0 || tx % g.s[1] != 0 || tx / g.s[1] >= xi.W) continue;
-              for (int64_t ci = 0; ci < xi.C; ++ci)
-                acc += x[xi.at(b, ty / g.s[0], tx / g.s[1], ci)] * w[((i * g.k[1] + j) * filters + f) * xi.C + ci];
+              if (tx < 0 || tx % g.s[1] != 0 || tx / g.s[1] >= xi.w) continue;
+              for (int64_t ci = 0; ci < xi.c; ++ci)
+                acc += x[xi.at(b, ty / g.s[0], tx / g.s[1], ci)] * w[((i * g.k[1] + j) * filters + f) * xi.c + ci];
             }
           }
           a.out()[yi.at(b, oy, ox, f)] = acc;
@@ -172,7 +148,7 @@ void dense(const KernelArgs<T>& a) {
       for (int64_t k = 0; k < in; ++k) acc += x[r * in + k] * w[k * units + u];
       a.out()[r * units + u] = acc;
     }
-  const Img yi{1, 1, rows, units, false};
+  const Image yi{1, 1, rows, units, false};
   finish(a, 1, yi);
 }
 
