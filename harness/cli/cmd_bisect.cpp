@@ -135,7 +135,7 @@ CommandFn add_bisect_command(CLI::App& app) {
       "Exit codes: 0 found; 2 bad input (flags, case file, unpublished version, --good not good or --bad not bad);\n"
       "125 cannot decide (the first bad release is among skipped ones, or the registry cannot be reached).\n"
       "Example:\n"
-      "  parity bisect cases/bisect/wasm-sign.json --executor tfjs-wasm --good 3.0.0 --bad 4.22.0 --expect DIVERGED\n"
+      "  parity bisect cases/bisect/log1p-wasm.json --executor tfjs-wasm --good 4.0.0 --bad 4.22.0 --expect DIVERGED\n"
       "Across git commits, use `git bisect run parity replay CASE` (docs/bisect.md).");
   return [a](std::ostream& out) { return run_bisect(*a, out); };
 }
