@@ -94,8 +94,11 @@ std::string reason_op(const std::string& reason) {  // evaluate_case writes "<op
 bool names_layer(const std::string& what, const Node& n, const OpSpec& s) {
   if (what.rfind("activation:", 0) == 0)  // "Unknown activation: silu" names the layers that use it
     return n.attrs.is_object() && n.attrs.value("activation", json()) == what.substr(11);
-  return !what.empty() && (what == n.name || what == n.op || what == s.keras_class ||
-                           (what == "TFOpLambda" && s.family == Family::TfOp));
+  if (what.empty()) return false;
+  // A wrapper (Bidirectional, TimeDistributed) is named by the class it wraps: TF.js rejects the inner layer.
+  const json inner = n.attrs.is_object() ? n.attrs.value("layer", json()) : json();
+  if (inner.is_object() && inner.value("class_name", json()) == what) return true;
+  return what == n.name || what == n.op || what == s.keras_class || (what == "TFOpLambda" && s.family == Family::TfOp);
 }
 
 void fill_support(CheckReport& r, const Graph& g, const Catalog& c, const std::vector<Executor*>& executors) {
