@@ -54,5 +54,22 @@ inline Image conv_image_of(const std::vector<int64_t>& s, bool cf) {
   return m;
 }
 
+// A pooling input or output viewed as an Image: rank 3 (1-D pooling) has W = 1 (pooling runs along H).
+inline Image pool_image_of(const std::vector<int64_t>& s, bool cf) {
+  Image m;
+  m.cf = cf;
+  m.b = s[0];
+  m.c = cf ? s[1] : s.back();
+  m.h = cf ? s[2] : s[1];
+  if (s.size() == 4) m.w = cf ? s[3] : s[2];
+  return m;
+}
+
+// The tensor shape of a pooling image of the given rank (the inverse of pool_image_of).
+inline std::vector<int64_t> pool_shape_of(const Image& m, size_t rank) {
+  if (rank == 3) return m.cf ? std::vector<int64_t>{m.b, m.c, m.h} : std::vector<int64_t>{m.b, m.h, m.c};
+  return m.cf ? std::vector<int64_t>{m.b, m.c, m.h, m.w} : std::vector<int64_t>{m.b, m.h, m.w, m.c};
+}
+
 }  // namespace parity
 #endif

@@ -8,6 +8,7 @@
 #include "harness/ops/conv_attrs.h"
 #include "harness/ops/conv_geom.h"
 #include "harness/ops/conv_util.h"
+#include "harness/ops/matmul_geom.h"
 #include "oracles/cuda/lower/lowering.h"
 
 namespace parity::cuda {
@@ -125,32 +126,11 @@ void matmul(const LowerArgs& a) {
     bconst = upload(a.be, {m.rows, m.cols}, std::vector<float>(m.values.begin(), m.values.end()));
   }
   const DevTensor& y = a.inputs.size() == 2 ? a.in(1) : bconst;
-  const size_t r = x.shape.size(), rb = y.shape.size();
-  const int64_t ar = x.shape[r - 2], ac = x.shape[r - 1], br = y.shape[rb - 2], bc = y.shape[rb - 1];
-  const int64_t M = ta ? ac : ar, K = ta ? ar : ac, P = tb ? br : bc;
-  const size_t nb = r - 2;
-  Shape want(x.shape.begin(), x.shape.begin() + static_cast<std::ptrdiff_t>(nb));
-  std::vector<int64_t> sa(nb), sb(nb, 0);
-  const std::vector<int64_t> xs = strides_of(x.shape), ys = strides_of(y.shape);
-  for (size_t d = 0; d < nb; ++d) {
-    if (rb == r) want[d] = std::max(x.shape[d], y.shape[d]);
-    sa[d] = x.shape[d] == 1 ? 0 : xs[d];
-    if (rb == r) sb[d] = y.shape[d] == 1 ? 0 : ys[d];
-  }
-  want.push_back(M);
-  want.push_back(P);
-  check_out_shape(a, want);
-  const int64_t batches = num_elements(Shape(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(nb)));
-  for (int64_t bi = 0; bi < batches; ++bi) {
-    int64_t rest = bi, off_a = 0, off_b = 0;
-    for (size_t d = nb; d-- > 0;) {
-      const int64_t idx = rest % want[d];
-      rest /= want[d];
-      off_a += idx * sa[d];
-      off_b += idx * sb[d];
-    }
-    gemm_row_major(a.be, ta, tb, M, P, K, x.p + off_a, ac, y.p + off_b, bc, a.out().p + bi * M * P, P);
-  }
+  const MatmulGeom g = matmul_geom(x.shape, y.shape, ta, tb);
+  check_out_shape(a, g.out);
+  for (size_t bi = 0; bi < g.offset_a.size(); ++bi)
+    gemm_row_major(a.be, ta, tb, g.M, g.P, g.K, x.p + g.offset_a[bi], g.lda, y.p + g.offset_b[bi], g.ldb,
+                   a.out().p + static_cast<int64_t>(bi) * g.M * g.P, g.P);
 }
 
 }  // namespace

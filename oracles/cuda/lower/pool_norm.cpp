@@ -7,29 +7,13 @@
 namespace parity::cuda {
 namespace {
 
-// A 1-D or 2-D pooling input as an Image with W = 1 for 1-D data (the reference's Layout).
-Image pool_image(const Shape& s, bool cf) {
-  Image m;
-  m.cf = cf;
-  m.b = s[0];
-  m.c = cf ? s[1] : s.back();
-  m.h = cf ? s[2] : s[1];
-  if (s.size() == 4) m.w = cf ? s[3] : s[2];
-  return m;
-}
-
-Shape shape_of(const Image& m, size_t rank) {
-  if (rank == 3) return m.cf ? Shape{m.b, m.c, m.h} : Shape{m.b, m.h, m.c};
-  return m.cf ? Shape{m.b, m.c, m.h, m.w} : Shape{m.b, m.h, m.w, m.c};
-}
-
 bool channels_first(const NodeView& n) { return attr_str(n, "data_format") == "channels_first"; }
 
 void pool(const LowerArgs& a, bool is_max) {
   const Shape& xs = a.in().shape;
   const size_t dims = xs.size() - 2;
   PoolKernel k;
-  k.in = pool_image(xs, channels_first(a.node));
+  k.in = pool_image_of(xs, channels_first(a.node));
   std::vector<int64_t> ks = attr_ints(a.node, "pool_size");
   const json& sj = a.node.attrs.at("strides");
   std::vector<int64_t> ss = sj.is_null() ? ks : sj.is_array() ? sj.get<std::vector<int64_t>>()
@@ -40,7 +24,7 @@ void pool(const LowerArgs& a, bool is_max) {
   k.out = k.in;
   k.out.h = wy.out;
   k.out.w = wx.out;
-  check_out_shape(a, shape_of(k.out, xs.size()));
+  check_out_shape(a, pool_shape_of(k.out, xs.size()));
   k.k[0] = ks[0], k.k[1] = ks[1], k.s[0] = ss[0], k.s[1] = ss[1];
   k.pad[0] = wy.pad_before, k.pad[1] = wx.pad_before;
   k.pad_after[0] = wy.pad_after, k.pad_after[1] = wx.pad_after;
@@ -57,13 +41,13 @@ void avg_pool(const LowerArgs& a) { pool(a, false); }
 void global_pool(const LowerArgs& a, bool is_max) {
   const Shape& xs = a.in().shape;
   const bool cf = channels_first(a.node);
-  const Image in = pool_image(xs, cf);
+  const Image in = pool_image_of(xs, cf);
   Shape want = {in.b, in.c};
   if (attr_bool(a.node, "keepdims")) {
     Image o = in;
     o.h = 1;
     o.w = 1;
-    want = shape_of(o, xs.size());
+    want = pool_shape_of(o, xs.size());
   }
   check_out_shape(a, want);
   ReduceKernel k;

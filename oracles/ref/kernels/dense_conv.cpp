@@ -6,6 +6,7 @@
 #include "harness/ops/conv_attrs.h"
 #include "harness/ops/conv_geom.h"
 #include "harness/ops/conv_util.h"
+#include "harness/ops/matmul_geom.h"
 #include "oracles/ref/activation.h"
 #include "oracles/ref/image.h"
 #include "oracles/ref/kernel.h"
@@ -165,37 +166,16 @@ void matmul(const KernelArgs<T>& a) {
     bconst = Tensor<T>({m.rows, m.cols}, std::vector<T>(m.values.begin(), m.values.end()));
   }
   const Tensor<T>& y = a.inputs.size() == 2 ? a.in(1) : bconst;
-  const size_t r = x.shape.size(), rb = y.shape.size();
-  const int64_t ar = x.shape[r - 2], ac = x.shape[r - 1], br = y.shape[rb - 2], bc = y.shape[rb - 1];
-  const int64_t M = ta ? ac : ar, K = ta ? ar : ac, P = tb ? br : bc;
-  // Leading (batch) dims of the output, and each operand's element stride along them (0 when broadcast).
-  const size_t nb = r - 2;
-  Shape want(x.shape.begin(), x.shape.begin() + nb);
-  std::vector<int64_t> sa(nb), sb(nb, 0);
-  const std::vector<int64_t> xs = strides_of(x.shape), ys = strides_of(y.shape);
-  for (size_t d = 0; d < nb; ++d) {
-    if (rb == r) want[d] = std::max(x.shape[d], y.shape[d]);
-    sa[d] = x.shape[d] == 1 ? 0 : xs[d];
-    if (rb == r) sb[d] = y.shape[d] == 1 ? 0 : ys[d];
-  }
-  want.push_back(M);
-  want.push_back(P);
-  check_shape(a, want);
-  const int64_t batches = num_elements(Shape(want.begin(), want.begin() + nb));
+  const MatmulGeom g = matmul_geom(x.shape, y.shape, ta, tb);
+  check_shape(a, g.out);
   int64_t o = 0;
-  for (int64_t bi = 0; bi < batches; ++bi) {
-    int64_t rest = bi, off_a = 0, off_b = 0;
-    for (size_t d = nb; d-- > 0;) {
-      const int64_t idx = rest % want[d];
-      rest /= want[d];
-      off_a += idx * sa[d];
-      off_b += idx * sb[d];
-    }
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t p = 0; p < P; ++p) {
+  for (size_t bi = 0; bi < g.offset_a.size(); ++bi) {
+    const int64_t off_a = g.offset_a[bi], off_b = g.offset_b[bi];
+    for (int64_t m = 0; m < g.M; ++m)
+      for (int64_t p = 0; p < g.P; ++p) {
         T acc = 0;
-        for (int64_t k = 0; k < K; ++k)
-          acc += x[off_a + (ta ? k * ac + m : m * ac + k)] * y[off_b + (tb ? p * bc + k : k * bc + p)];
+        for (int64_t k = 0; k < g.K; ++k)
+          acc += x[off_a + (ta ? k * g.lda + m : m * g.lda + k)] * y[off_b + (tb ? p * g.ldb + k : k * g.ldb + p)];
         a.out()[o++] = acc;
       }
   }

@@ -6,41 +6,18 @@
 
 #include "harness/ops/conv_util.h"
 #include "oracles/ref/axis_groups.h"
+#include "oracles/ref/image.h"
 #include "oracles/ref/kernel.h"
 #include "oracles/ref/scalar_math.h"
 
 namespace parity {
 namespace {
 
-// A 1-D or 2-D pooling input viewed as [N, C, H, W] logical coordinates over either layout (W = 1 for 1-D).
-struct Layout {
-  bool cf = false;
-  int64_t n = 0, c = 0, h = 0, w = 1;
-  int64_t at(int64_t b, int64_t ch, int64_t y, int64_t x) const {
-    return cf ? ((b * c + ch) * h + y) * w + x : ((b * h + y) * w + x) * c + ch;
-  }
-};
-
-Layout layout_of(const Shape& s, bool cf) {
-  Layout l;
-  l.cf = cf;
-  l.n = s[0];
-  l.c = cf ? s[1] : s.back();
-  l.h = cf ? s[2] : s[1];
-  if (s.size() == 4) l.w = cf ? s[3] : s[2];
-  return l;
-}
-
-Shape shape_of(const Layout& l, size_t rank) {
-  if (rank == 3) return l.cf ? Shape{l.n, l.c, l.h} : Shape{l.n, l.h, l.c};
-  return l.cf ? Shape{l.n, l.c, l.h, l.w} : Shape{l.n, l.h, l.w, l.c};
-}
-
 template <class T>
 void pool(const KernelArgs<T>& a, bool is_max) {
   const Tensor<T>& x = a.in();
   const size_t dims = x.shape.size() - 2;
-  const Layout in = layout_of(x.shape, attr_str(a.node, "data_format") == "channels_first");
+  const Image in = pool_image_of(x.shape, attr_str(a.node, "data_format") == "channels_first");
   std::vector<int64_t> k = attr_ints(a.node, "pool_size");
   const json& sj = a.node.attrs.at("strides");
   std::vector<int64_t> s = sj.is_null() ? k : sj.is_array() ? sj.get<std::vector<int64_t>>()
@@ -49,12 +26,12 @@ void pool(const KernelArgs<T>& a, bool is_max) {
   const std::string padding = attr_str(a.node, "padding");
   const Window1D wy = window_1d(in.h, k[0], s[0], 1, padding);
   const Window1D wx = window_1d(in.w, k[1], s[1], 1, padding);
-  Layout out = in;
+  Image out = in;
   out.h = wy.out;
   out.w = wx.out;
-  check_shape(a, shape_of(out, x.shape.size()));
+  check_shape(a, pool_shape_of(out, x.shape.size()));
   Tensor<T>& y = a.out();
-  for (int64_t b = 0; b < in.n; ++b)
+  for (int64_t b = 0; b < in.b; ++b)
     for (int64_t ch = 0; ch < in.c; ++ch)
       for (int64_t oy = 0; oy < out.h; ++oy)
         for (int64_t ox = 0; ox < out.w; ++ox) {
@@ -66,12 +43,12 @@ void pool(const KernelArgs<T>& a, bool is_max) {
             for (int64_t dx = 0; dx < k[1]; ++dx) {
               const int64_t iy = oy * s[0] - wy.pad_before + dy, ix = ox * s[1] - wx.pad_before + dx;
               if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) continue;
-              const T v = x[in.at(b, ch, iy, ix)];
+              const T v = x[in.at(b, iy, ix, ch)];
               acc = is_max ? scalar::max_nan(acc, v) : acc + v;
               ++count;
             }
           if (count == 0) fail_node(a.node, "pooling window lies entirely in padding");  // impossible with TF rules
-          y[out.at(b, ch, oy, ox)] = is_max ? acc : acc / T(count);
+          y[out.at(b, oy, ox, ch)] = is_max ? acc : acc / T(count);
         }
 }
 
@@ -81,22 +58,22 @@ template <class T> void avg_pool(const KernelArgs<T>& a) { pool(a, false); }
 template <class T>
 void global_pool(const KernelArgs<T>& a, bool is_max) {
   const Tensor<T>& x = a.in();
-  const Layout in = layout_of(x.shape, attr_str(a.node, "data_format") == "channels_first");
-  Shape want = {in.n, in.c};
+  const Image in = pool_image_of(x.shape, attr_str(a.node, "data_format") == "channels_first");
+  Shape want = {in.b, in.c};
   if (attr_bool(a.node, "keepdims")) {
-    Layout o = in;
+    Image o = in;
     o.h = 1;
     o.w = 1;
-    want = shape_of(o, x.shape.size());
+    want = pool_shape_of(o, x.shape.size());
   }
   check_shape(a, want);
   // [N, C], [N, 1, (1,) C] and [N, C, 1(, 1)] all place (b, ch) at flat index b * C + ch.
-  for (int64_t b = 0; b < in.n; ++b)
+  for (int64_t b = 0; b < in.b; ++b)
     for (int64_t ch = 0; ch < in.c; ++ch) {
       T acc = is_max ? -std::numeric_limits<T>::infinity() : T(0);
       for (int64_t iy = 0; iy < in.h; ++iy)
         for (int64_t ix = 0; ix < in.w; ++ix) {
-          const T v = x[in.at(b, ch, iy, ix)];
+          const T v = x[in.at(b, iy, ix, ch)];
           acc = is_max ? scalar::max_nan(acc, v) : acc + v;
         }
       a.out()[b * in.c + ch] = is_max ? acc : acc / T(in.h * in.w);
