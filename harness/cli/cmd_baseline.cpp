@@ -35,7 +35,10 @@ int run_update(const BaselineArgs& a, std::ostream& out) {
 int run_check(const BaselineArgs& a, std::ostream& out) {
   const Baseline b = load_baseline(a.file);
   int code = kExitOk;
-  for (const std::string& r : a.runs) code = std::max(code, finish_against_baseline(r, r, b, a.file, out));
+  for (const std::string& r : a.runs) {
+    write_run_reports(r, r, &b);
+    code = std::max(code, judge_against_baseline(r, b, a.file, out));
+  }
   return code;
 }
 

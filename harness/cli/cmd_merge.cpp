@@ -28,12 +28,12 @@ int run_merge(const MergeArgs& a, std::ostream& out) {
   std::vector<std::filesystem::path> dirs(a.shards.begin(), a.shards.end());
   const MergeResult m = merge_runs(dirs, a.out, a.overwrite);
   for (const std::string& s : m.incomplete) std::cerr << "parity merge: incomplete " << s << '\n';
-  RunDigest d = write_reports(a.out, a.out);
+  RunDigest d = write_run_reports(a.out, a.out, baseline ? &*baseline : nullptr);
   out << op_distribution_table(d) << totals_line(d) << '\n';
   std::cerr << fmt::format("parity merge: {} shards, {} cases, {} rows into {}/ (results.jsonl, summary.md, junit.xml)\n",
                            dirs.size(), m.cases, m.rows, a.out);
   int code = run_failed(d) ? kExitDivergence : kExitOk;
-  if (baseline) code = finish_against_baseline(a.out, a.out, *baseline, a.baseline, out);
+  if (baseline) code = judge_against_baseline(a.out, *baseline, a.baseline, out);
   if (!m.incomplete.empty() && !a.allow_incomplete) {
     std::cerr << "parity merge: some shards did not finish their cases (see above); exit 1 unless --allow-incomplete\n";
     code = kExitDivergence;

@@ -99,10 +99,10 @@ int run_run(RunArgs& a, std::ostream& out) {
   }
   std::signal(SIGINT, previous);
 
-  RunDigest d = write_reports(opt.out, opt.out.string());
+  RunDigest d = write_run_reports(opt.out, opt.out.string(), baseline ? &*baseline : nullptr);
   out << op_distribution_table(d) << totals_line(d) << '\n';
   int code = run_failed(d) ? kExitDivergence : kExitOk;
-  if (baseline) code = finish_against_baseline(opt.out, opt.out.string(), *baseline, a.baseline, out);
+  if (baseline) code = judge_against_baseline(opt.out, *baseline, a.baseline, out);
   // Timings go to stderr so stdout stays identical between runs with the same configuration.
   std::cerr << fmt::format("parity run: {} cases in {:.1f}s ({:.0f} cases/s, {} workers){}; {} in {}/\n", st.cases_done,
                            st.wall_seconds, st.wall_seconds > 0 ? double(st.cases_done) / st.wall_seconds : 0.0, opt.jobs,

@@ -404,16 +404,22 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
     std::vector<Shape> in_shapes;
     for (const TensorD* t : ctx.x) in_shapes.push_back(t->shape);
     if (ctx.spec.tolerance.accumulation) ctx.K = ctx.spec.tolerance.accumulation(g.view(n, in_shapes));
+    // The last step of every rule: no NaN or negative budget, and room for a flushed subnormal.
+    auto finish = [&](TensorD& b, size_t o) {
+      sanitize(b, *ctx.y[o]);
+      // Flush-to-zero: TF runs its CPU kernels with denormals flushed (port::ScopedFlushDenormal in its thread
+      // pools), as XNNPACK and GPUs may, so a subnormal result may come back as 0: allow exactly that distance.
+      // It reaches later ops through propagation (sign(x*x) for a tiny x is 0 under FTZ). An exact 0 gets
+      // nothing: flushing never makes a 0 nonzero.
+      for (int64_t i = 0; i < b.size(); ++i) {
+        const double yi = std::fabs((*ctx.y[o])[i]);
+        if (yi > 0 && yi < kMinNormal) b[i] += yi;
+      }
+      R.budgets[n.outputs.at(o)] = std::move(b);
+    };
     if (budget_kind(ctx.spec, n.attrs) == BudgetKind::Recurrent) {  // every output (return_state, merge None)
       std::vector<TensorD> bs = recurrent_budgets(n, c, ctx.x, ctx.bx, ctx.w, ctx.y);
-      for (size_t o = 0; o < bs.size(); ++o) {
-        sanitize(bs[o], *ctx.y[o]);
-        for (int64_t i = 0; i < bs[o].size(); ++i) {  // flush-to-zero, as below
-          const double yi = std::fabs((*ctx.y[o])[i]);
-          if (yi > 0 && yi < kMinNormal) bs[o][i] += yi;
-        }
-        R.budgets[n.outputs.at(o)] = std::move(bs[o]);
-      }
+      for (size_t o = 0; o < bs.size(); ++o) finish(bs[o], o);
       continue;
     }
     TensorD b;
@@ -457,17 +463,9 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
       case BudgetKind::Fallback: b = fallback_budget(ctx); break;
       case BudgetKind::Recurrent: break;  // handled above
     }
-    sanitize(b, *ctx.y[0]);
-    // Flush-to-zero: TF runs its CPU kernels with denormals flushed (port::ScopedFlushDenormal in its thread
-    // pools), as XNNPACK and GPUs may, so a subnormal result may come back as 0: allow exactly that distance.
-    // It reaches later ops through propagation (sign(x*x) for a tiny x is 0 under FTZ). An exact 0 gets
-    // nothing: flushing never makes a 0 nonzero.
-    for (int64_t i = 0; i < b.size(); ++i) {
-      const double yi = std::fabs((*ctx.y[0])[i]);
-      if (yi > 0 && yi < kMinNormal) b[i] += yi;
-    }
-    R.budgets[n.outputs.at(0)] = std::move(b);
-    // No catalog op has several outputs; one that does needs its own rule rather than a silent zero budget.
+    finish(b, 0);
+    // Only the recurrent rule (above) covers several outputs; another multi-output op needs its own rule
+    // rather than a silent zero budget.
     if (n.outputs.size() > 1) fail("node '{}': error budgets for multi-output ops are not defined", n.name);
   }
   return R;

@@ -210,7 +210,10 @@ class Builder {
         const int64_t rank = ranks[in.rank % ranks.size()];
         for (int64_t d = 1; d < rank; ++d) s.push_back(std::max<uint32_t>(1, in.dims[d - 1]));
       }
-      while (num_elements(with_batch(s, batch_)) > cfg_.max_elements) {  // shrink the largest dim
+      // Shrink the largest dim until the input fits: max_elements, and max_flops too, as every op costs at
+      // least one FLOP per output element (an input over the FLOP budget would leave no op that fits).
+      const int64_t cap = std::min(cfg_.max_elements, cfg_.max_flops);
+      while (num_elements(with_batch(s, batch_)) > cap) {
         auto it = std::max_element(s.begin() + 1, s.end());
         if (*it == 1) break;
         --*it;
