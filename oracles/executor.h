@@ -59,6 +59,26 @@ class Executor {
   // Runs the graph on concrete inputs (one per graph input, batch dimension bound). Throws ParityError on
   // bad inputs, UnsupportedOpError / ExecutorError / ExecutorUnavailable as described above.
   virtual RunResult run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) = 0;
+
+  // The same run in two halves, so that executors working in other processes (the TF.js workers) compute
+  // while the caller does something else: start_run() hands the work off, finish_run() waits and returns
+  // or throws what run() would. g and inputs must outlive finish_run(); every start_run() that returned
+  // needs its finish_run(). By default the whole run happens in finish_run().
+  virtual void start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) {
+    deferred_ = Deferred{&g, &inputs, opt};
+  }
+  virtual RunResult finish_run() {
+    const Deferred d = deferred_;
+    return run(*d.graph, *d.inputs, d.opt);
+  }
+
+ private:
+  struct Deferred {
+    const Graph* graph = nullptr;
+    const std::vector<Tensor<double>>* inputs = nullptr;
+    RunOptions opt;
+  };
+  Deferred deferred_;
 };
 
 // How to build the executors that run another program (TF.js in Node): which TF.js, how long to wait.

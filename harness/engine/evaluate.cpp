@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <exception>
 #include <optional>
 #include <set>
 
@@ -47,10 +48,59 @@ std::vector<Tensor<double>> case_inputs(const CaseFile& cf, const Catalog& c) {
 }
 
 CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& executors, const Catalog& c,
-                          const KernelTable& k, const Comparator& cmp) {
+                          const KernelTable& k, const Comparator& cmp, EvaluateTrace* trace) {
   CaseVerdict verdict;
+  auto traced = [&](const char* step, const std::string& executor, std::chrono::steady_clock::time_point begin) {
+    if (trace) trace->spans.push_back({step, executor, begin, std::chrono::steady_clock::now()});
+  };
   validate(cf.graph, c);
   const std::vector<Tensor<double>> inputs = case_inputs(cf, c);
+
+  // Every executor's run is started first and finished after the reference is computed: executors that
+  // work in another process (the TF.js workers) then compute at the same time as each other and as the
+  // reference; the others run in finish_run. A run that failed to start keeps its exception for its verdict.
+  struct Slot {
+    ExecutorVerdict ev;
+    bool refused = false;  // unsupported up front: never started
+    bool started = false;
+    std::exception_ptr start_error;
+    double start_seconds = 0;
+  };
+  std::vector<Slot> slots(executors.size());
+  for (size_t i = 0; i < executors.size(); ++i) {
+    Slot& s = slots[i];
+    s.ev.executor = executors[i]->name();
+    if (std::string why = unsupported(cf.graph, *executors[i]); !why.empty()) {
+      s.ev.disposition = Disposition::Unsupported;
+      s.ev.reason = why;
+      s.refused = true;
+      continue;
+    }
+    const auto t_start = std::chrono::steady_clock::now();
+    try {
+      executors[i]->start_run(cf.graph, inputs);
+      s.started = true;
+    } catch (...) {
+      s.start_error = std::current_exception();
+    }
+    s.start_seconds = seconds_since(t_start);
+    traced("start", s.ev.executor, t_start);
+  }
+  // Should the reference throw (a case that cannot be evaluated), the started runs are still collected,
+  // so no worker is left with an unread reply.
+  struct FinishStarted {
+    const std::vector<Executor*>& ex;
+    std::vector<Slot>& slots;
+    ~FinishStarted() {
+      for (size_t i = 0; i < ex.size(); ++i)
+        if (slots[i].started) try {
+            slots[i].started = false;
+            ex[i]->finish_run();
+          } catch (...) {
+          }
+    }
+  } finish_started{executors, slots};
+
   auto t0 = std::chrono::steady_clock::now();
   const Reference ref32 = compute_reference(cf.graph, c, k, inputs, DType::F32);
   // float16 executors (tfjs-webgl-f16) are judged against float16 budgets, computed once when one is present.
@@ -58,19 +108,21 @@ CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& exec
   for (Executor* ex : executors)
     if (ex->compute_dtype() == DType::F16 && !ref16) ref16 = compute_reference(cf.graph, c, k, inputs, DType::F16);
   verdict.reference_seconds = seconds_since(t0);
-  for (Executor* ex : executors) {
-    const Reference& ref = ex->compute_dtype() == DType::F16 ? *ref16 : ref32;
-    ExecutorVerdict ev;
-    ev.executor = ex->name();
-    if (std::string why = unsupported(cf.graph, *ex); !why.empty()) {
-      ev.disposition = Disposition::Unsupported;
-      ev.reason = why;
-    } else {
+  traced("reference", "", t0);
+
+  for (size_t i = 0; i < executors.size(); ++i) {
+    Executor* ex = executors[i];
+    Slot& s = slots[i];
+    ExecutorVerdict& ev = s.ev;
+    if (!s.refused) {
+      const Reference& ref = ex->compute_dtype() == DType::F16 ? *ref16 : ref32;
       RunResult run;
       bool ran = false;
       t0 = std::chrono::steady_clock::now();
       try {
-        run = ex->run(cf.graph, inputs);
+        if (s.start_error) std::rethrow_exception(s.start_error);
+        s.started = false;
+        run = ex->finish_run();
         ran = true;
       } catch (const UnsupportedOpError& e) {
         ev.disposition = Disposition::Unsupported;
@@ -88,14 +140,19 @@ CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& exec
         ev.disposition = Disposition::Errored;
         ev.reason = "unknown exception";
       }
-      ev.seconds = seconds_since(t0);
+      // Time spent in this executor's calls: an executor in another process computed in between, so its
+      // finish_run waits only for what the reference and the executors before it did not cover.
+      ev.seconds = s.start_seconds + seconds_since(t0);
+      traced("finish", ev.executor, t0);
       ev.version = ex->version();
       if (ran) {
         if (run.outputs.size() != cf.graph.outputs.size()) {
           ev.disposition = Disposition::Errored;
           ev.reason = fmt::format("returned {} outputs, the graph has {}", run.outputs.size(), cf.graph.outputs.size());
         } else {
+          const auto t_compare = std::chrono::steady_clock::now();
           ev.compare = cmp.compare(cf.graph, ref, run);
+          traced("compare", ev.executor, t_compare);
           ev.disposition = ev.compare.disposition;
           ev.reason = ev.compare.reason;
           // Localize a divergence with a second run that exposes every node's output, when the executor can.

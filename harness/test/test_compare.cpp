@@ -394,6 +394,56 @@ TEST(Evaluate, EveryExecutorFailureIsADispositionAndTheCaseTakesTheWorst) {
   EXPECT_EQ(v.overall, Disposition::Unsupported);
 }
 
+// An executor that logs its split-phase calls, and may fail to start (like a TF.js request that cannot be
+// converted or sent).
+class SplitLogger final : public Executor {
+ public:
+  SplitLogger(Executor& inner, std::string name, std::vector<std::string>& log, bool start_fails = false)
+      : inner_(inner), name_(std::move(name)), log_(log), start_fails_(start_fails) {}
+  std::string name() const override { return name_; }
+  DType compute_dtype() const override { return inner_.compute_dtype(); }
+  std::optional<std::string> unsupported_reason(const std::string& op) const override { return inner_.unsupported_reason(op); }
+  RunResult run(const Graph& g, const std::vector<Tensor<double>>& xs, const RunOptions& o = {}) override {
+    log_.push_back("run " + name_);
+    return inner_.run(g, xs, o);
+  }
+  void start_run(const Graph& g, const std::vector<Tensor<double>>& xs, const RunOptions& o = {}) override {
+    log_.push_back("start " + name_);
+    if (start_fails_) throw ExecutorError("crash", "the worker vanished");
+    result_ = inner_.run(g, xs, o);  // "in another process": computed by the time finish_run is called
+  }
+  RunResult finish_run() override {
+    log_.push_back("finish " + name_);
+    return result_;
+  }
+
+ private:
+  Executor& inner_;
+  std::string name_;
+  std::vector<std::string>& log_;
+  bool start_fails_;
+  RunResult result_;
+};
+
+// evaluate_case starts every executor before finishing any (so executors in other processes compute at the
+// same time as each other and as the reference), finishes them in order, and a run that fails to start is
+// that executor's disposition while the others still run.
+TEST(Evaluate, StartsEveryExecutorBeforeFinishingAny) {
+  Cpu32Executor cpu(cat(), kern());
+  std::vector<std::string> log;
+  SplitLogger a(cpu, "a", log), b(cpu, "b", log), broken(cpu, "broken", log, true), c(cpu, "c", log);
+  const CaseVerdict v = evaluate_case(chain_case(), {&a, &broken, &b, &c}, cat(), kern(), Comparator());
+  const std::vector<std::string> want = {"start a", "start broken", "start b", "start c", "finish a", "finish b", "finish c"};
+  EXPECT_EQ(log, want);
+  ASSERT_EQ(v.executors.size(), 4u);
+  EXPECT_EQ(v.executors[0].disposition, Disposition::Passed) << v.executors[0].reason;
+  EXPECT_EQ(v.executors[1].disposition, Disposition::Errored);
+  EXPECT_EQ(v.executors[1].reason, "crash: the worker vanished");
+  EXPECT_EQ(v.executors[2].disposition, Disposition::Passed) << v.executors[2].reason;
+  EXPECT_EQ(v.executors[3].disposition, Disposition::Passed) << v.executors[3].reason;
+  EXPECT_EQ(v.overall, Disposition::Errored);
+}
+
 // NaN inputs are allowed: NaN propagates in ref64 and cpu32 alike, so matching NaNs pass; an output that is
 // mostly NaN is MISTRUSTED; an executor that turns the NaN into a number is DIVERGED. Never a crash.
 TEST(Evaluate, NanInputsGiveClearDispositions) {

@@ -445,4 +445,55 @@ TEST(TfjsWorkerFaults, KilledMidRequestIsCrash) {
   expect_matches_ref(*e, dense_conv_graph(), 2, -1, 1);
 }
 
+// Split-phase runs (what evaluate_case does): requests to both workers are in flight at once, the replies
+// are the same bits as plain runs, and the wide model's replies (beyond a pipe buffer) do not deadlock.
+TEST(TfjsWorker, SplitRunsOnBothWorkersAtOnceMatchPlainRuns) {
+  REQUIRE_WORKER();
+  TfjsExecutor& cpu = shared("cpu");
+  TfjsExecutor& wasm = shared("wasm");
+  for (const Graph& g : {dense_conv_graph(), wide_dense_graph(), tf_op_graph()}) {
+    const auto xs = inputs_for(g, 3, -1, 1);
+    const RunResult plain_cpu = cpu.run(g, xs), plain_wasm = wasm.run(g, xs);
+    cpu.start_run(g, xs);
+    wasm.start_run(g, xs);
+    const RunResult split_wasm = wasm.finish_run();  // in the other order than sent: each worker has its own pipe
+    const RunResult split_cpu = cpu.finish_run();
+    ASSERT_EQ(split_cpu.outputs.size(), 1u);
+    ASSERT_EQ(split_wasm.outputs.size(), 1u);
+    EXPECT_EQ(split_cpu.outputs[0].data, plain_cpu.outputs[0].data);
+    EXPECT_EQ(split_wasm.outputs[0].data, plain_wasm.outputs[0].data);
+  }
+  // The protocol is one request at a time per worker.
+  EXPECT_THROW(cpu.finish_run(), std::logic_error);
+  EXPECT_THROW(cpu.client().receive(), std::logic_error);
+  cpu.client().send({{"cmd", "hello"}});
+  EXPECT_THROW(cpu.client().send({{"cmd", "hello"}}), std::logic_error);
+  EXPECT_TRUE(cpu.client().receive().header.value("ok", false));
+}
+
+// A worker killed while its reply is pending is a crash of that run only; the other worker's run, sent
+// before and read after, is unaffected.
+TEST(TfjsWorkerFaults, KilledWhileItsReplyIsPendingIsCrash) {
+  REQUIRE_WORKER();
+  auto e = faulty();
+  TfjsExecutor& other = shared("wasm");
+  const Graph g = dense_conv_graph();
+  const auto xs = inputs_for(g, 2, -1, 1);
+  expect_matches_ref(*e, g, 2, -1, 1);
+  e->client().send({{"cmd", "hello"}, {"fault", "hang"}}, {}, 10);
+  other.start_run(g, xs);
+  const pid_t pid = e->client().pid();
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  try {
+    e->client().receive();
+    ADD_FAILURE() << "expected ExecutorError(crash)";
+  } catch (const ExecutorError& err) {
+    EXPECT_EQ(err.kind, "crash") << err.what();
+  }
+  const RunResult r = other.finish_run();
+  expect_close(r.outputs.at(0), ref64(g, xs).outputs.at(0), 2e-6, "the other worker's run");
+  expect_matches_ref(*e, g, 2, -1, 1);
+  EXPECT_EQ(e->client().starts(), 2);
+}
+
 }  // namespace

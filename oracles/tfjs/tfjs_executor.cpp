@@ -110,6 +110,12 @@ void TfjsExecutor::check_version() {
 }
 
 RunResult TfjsExecutor::run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt) {
+  start_run(g, inputs, opt);
+  return finish_run();
+}
+
+void TfjsExecutor::start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt) {
+  pending_.reset();
   bind_batch(g, inputs);  // bad inputs are the caller's error (ParityError), not TF.js's
   const TfjsArtifacts a = convert_to_tfjs(g, catalog_, opt_.convert);
   const bool graph_model = a.format == ModelFormat::Graph;
@@ -134,7 +140,8 @@ RunResult TfjsExecutor::run(const Graph& g, const std::vector<Tensor<double>>& i
 
   // Which IR values each requested intermediate name stands for: a layer's outputs in order (layers-model)
   // or one GraphDef tensor (graph-model). Inputs are not asked for: TF.js computes nothing there.
-  std::map<std::string, std::vector<ValueId>> wanted;
+  Pending p{&g, graph_model, {}, {}};
+  std::map<std::string, std::vector<ValueId>>& wanted = p.wanted;
   if (opt.want_intermediates) {
     if (graph_model) {
       std::vector<bool> is_input(g.values.size(), false);
@@ -150,10 +157,21 @@ RunResult TfjsExecutor::run(const Graph& g, const std::vector<Tensor<double>>& i
     req["intermediates"] = names;
   }
 
-  const auto t0 = std::chrono::steady_clock::now();
-  const WorkerMessage reply = client_->request(req, payload);
+  p.t0 = std::chrono::steady_clock::now();
+  client_->send(req, payload);
+  pending_ = std::move(p);
+}
+
+RunResult TfjsExecutor::finish_run() {
+  if (!pending_) throw std::logic_error("TfjsExecutor::finish_run without a started run");
+  const Pending p = std::move(*pending_);
+  pending_.reset();
+  const Graph& g = *p.graph;
+  const bool graph_model = p.graph_model;
+  const std::map<std::string, std::vector<ValueId>>& wanted = p.wanted;
+  const WorkerMessage reply = client_->receive();
   timing_ = {};
-  timing_.round_trip = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  timing_.round_trip = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.t0).count();
   const json& h = reply.header;
   if (!h.value("ok", false)) {
     const std::string kind = h.value("kind", "exception");
@@ -168,6 +186,8 @@ RunResult TfjsExecutor::run(const Graph& g, const std::vector<Tensor<double>>& i
     timing_.worker = t->value("worker_ms", 0.0) / 1000;
     timing_.load = t->value("load_ms", 0.0) / 1000;
     timing_.predict = t->value("predict_ms", 0.0) / 1000;
+    timing_.load_at = t->value("load_at_ms", 0.0) / 1000;
+    timing_.predict_at = t->value("predict_at_ms", 0.0) / 1000;
   }
 
   const std::string_view reply_bytes(reinterpret_cast<const char*>(reply.payload.data()), reply.payload.size());

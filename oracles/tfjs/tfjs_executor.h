@@ -4,7 +4,10 @@
 // and run by a persistent Node worker (worker_client.h). What TF.js supports is measured, not declared:
 // TF.js rejecting a layer or op is UnsupportedOpError naming it; any other failure, a hang or a crash of
 // the worker is ExecutorError; no node or no TF.js installation is ExecutorUnavailable.
+#include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "oracles/executor.h"
@@ -28,6 +31,9 @@ struct TfjsTiming {
   double worker = 0;      // the worker's own time for the request (parse to reply)
   double load = 0;        // tf.loadLayersModel / loadGraphModel
   double predict = 0;     // predict / execute plus reading the outputs back
+  // When load and predict began, in seconds since the Unix epoch as the worker's wall clock read them
+  // (0 when not reported): lets a benchmark place TF.js's work among parity's own when runs overlap.
+  double load_at = 0, predict_at = 0;
 };
 
 class TfjsExecutor final : public Executor {
@@ -43,6 +49,9 @@ class TfjsExecutor final : public Executor {
   // Converts with this weight quantization from now on (`parity check --quantize`).
   void set_quantization(WeightQuantization q) { opt_.convert.quantize = q; }
   RunResult run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) override;
+  // Converts and sends the request; finish_run() reads the reply (the worker computes in between).
+  void start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) override;
+  RunResult finish_run() override;
 
   // "tfjs-core 4.22.0, tfjs-backend-cpu 4.22.0, tfjs-layers 4.22.0, tfjs-converter 4.22.0; node v20.20.2",
   // as the worker reports it (starting it if needed); "" when the worker cannot start here.
@@ -57,6 +66,13 @@ class TfjsExecutor final : public Executor {
   std::unique_ptr<WorkerClient> client_;
   TfjsTiming timing_;
   bool version_checked_ = false;
+  struct Pending {  // the request sent by start_run
+    const Graph* graph = nullptr;
+    bool graph_model = false;
+    std::map<std::string, std::vector<ValueId>> wanted;  // intermediate name -> the IR values it stands for
+    std::chrono::steady_clock::time_point t0;
+  };
+  std::optional<Pending> pending_;
   void check_version();
 };
 

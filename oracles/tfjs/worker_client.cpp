@@ -258,6 +258,7 @@ void WorkerClient::kill_worker() {
   for (int* fd : {&in_fd_, &out_fd_, &err_fd_})
     if (*fd >= 0) { close(*fd); *fd = -1; }
   rbeg_ = rend_ = 0;
+  pending_ = false;
   pid_ = 0;
 }
 
@@ -357,8 +358,7 @@ const json& WorkerClient::hello() {
   return *hello_;
 }
 
-WorkerMessage WorkerClient::request(const json& header, const std::vector<uint8_t>& payload, double timeout_s) {
-  if (timeout_s < 0) timeout_s = opt_.request_timeout_s;
+void WorkerClient::replace_if_unusable() {
   // Between requests: a worker that died (killed from outside, say) is replaced before the case is sent,
   // and bytes it wrote without being asked make it untrustworthy, so it is replaced too.
   if (pid_ <= 0 || reap_if_dead()) {
@@ -375,11 +375,33 @@ WorkerMessage WorkerClient::request(const json& header, const std::vector<uint8_
       start();
     }
   }
-  return exchange(header, payload, timeout_s, true);
+}
+
+WorkerMessage WorkerClient::request(const json& header, const std::vector<uint8_t>& payload, double timeout_s) {
+  send(header, payload, timeout_s);
+  return receive();
+}
+
+void WorkerClient::send(const json& header, const std::vector<uint8_t>& payload, double timeout_s) {
+  if (pending_) throw std::logic_error("WorkerClient::send: the previous request's reply was not received");
+  if (timeout_s < 0) timeout_s = opt_.request_timeout_s;
+  replace_if_unusable();
+  send_frame(header, payload, timeout_s, true);
+}
+
+WorkerMessage WorkerClient::receive() {
+  if (!pending_) throw std::logic_error("WorkerClient::receive: no request was sent");
+  return read_reply();
 }
 
 WorkerMessage WorkerClient::exchange(const json& header, const std::vector<uint8_t>& payload, double timeout_s,
                                      bool allow_resend) {
+  send_frame(header, payload, timeout_s, allow_resend);
+  return read_reply();
+}
+
+void WorkerClient::send_frame(const json& header, const std::vector<uint8_t>& payload, double timeout_s,
+                              bool allow_resend) {
   const std::string h = header.dump();
   if (h.size() > kMaxHeader || payload.size() > kMaxPayload)
     throw ExecutorError("protocol", fmt::format("request too large: header {} bytes, payload {} bytes", h.size(), payload.size()));
@@ -401,11 +423,18 @@ WorkerMessage WorkerClient::exchange(const json& header, const std::vector<uint8
       kill_worker();
       err_ring_ += "\n[parity: worker was gone before the request was delivered; restarted]\n";
       start();
-      return exchange(header, payload, timeout_s, false);
+      return send_frame(header, payload, timeout_s, false);
     }
     fail_and_kill("crash", "closed its stdin before taking the request");
   }
+  pending_ = true;
+  pending_deadline_ = deadline;
+  pending_timeout_ = timeout_s;
+}
 
+WorkerMessage WorkerClient::read_reply() {
+  pending_ = false;  // whatever happens below, this request is over (a failure kills the worker)
+  const double deadline = pending_deadline_, timeout_s = pending_timeout_;
   uint8_t prefix[kPrefix];
   const auto check = [&](Io r, const char* what) {
     if (r == Io::Timeout)

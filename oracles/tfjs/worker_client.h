@@ -53,6 +53,11 @@ class WorkerClient {
   // A worker found dead before the request was delivered is restarted transparently (see the doc).
   WorkerMessage request(const nlohmann::json& header, const std::vector<uint8_t>& payload = {},
                         double timeout_s = -1);
+  // The same request in two halves, so that two workers can compute at once: send() delivers it (with the
+  // same restart rules), receive() waits for its reply (the timeout counts from send). One request at a
+  // time: send() while a reply is pending, or receive() with none, is a logic error (std::logic_error).
+  void send(const nlohmann::json& header, const std::vector<uint8_t>& payload = {}, double timeout_s = -1);
+  WorkerMessage receive();
 
   void stop();                              // graceful: closes stdin, waits briefly, then SIGKILL
   pid_t pid() const { return pid_; }        // 0 when no worker is running
@@ -72,6 +77,10 @@ class WorkerClient {
   [[noreturn]] void fail_and_kill(const std::string& kind, const std::string& message);
   WorkerMessage exchange(const nlohmann::json& header, const std::vector<uint8_t>& payload, double timeout_s,
                          bool allow_resend);
+  void replace_if_unusable();  // between requests: a dead worker or one that wrote unasked is replaced
+  void send_frame(const nlohmann::json& header, const std::vector<uint8_t>& payload, double timeout_s,
+                  bool allow_resend);
+  WorkerMessage read_reply();
 
   WorkerOptions opt_;
   WorkerSetup setup_;
@@ -85,6 +94,9 @@ class WorkerClient {
   size_t rbeg_ = 0, rend_ = 0;
   std::optional<nlohmann::json> hello_;
   int last_exit_status_ = 0;
+  // The request whose reply is awaited: its deadline and timeout (for the message).
+  bool pending_ = false;
+  double pending_deadline_ = 0, pending_timeout_ = 0;
 };
 
 // "exited with status 3", "killed by signal 9 (Killed)".

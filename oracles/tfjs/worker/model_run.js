@@ -190,6 +190,7 @@ async function predictLayers(env, req, xs, timing) {
   let t0 = performance.now();
   const model = await tfl.loadLayersModel(ioHandler(req.model, req.weightData), { strict: true });
   timing.load_ms = performance.now() - t0;
+  timing.load_at_ms = performance.timeOrigin + t0;  // when, on the wall clock (for overlap accounting)
   try {
     // Each symbolic tensor is fetched once: a model output requested as an intermediate (the last layer)
     // reuses the output's slot; TF.js cannot have the same tensor twice among a model's outputs.
@@ -238,6 +239,7 @@ async function runGraph(env, req, xs, timing) {
   let t0 = performance.now();
   const model = await tfc.loadGraphModel(ioHandler(req.model, req.weightData));
   timing.load_ms = performance.now() - t0;
+  timing.load_at_ms = performance.timeOrigin + t0;  // when, on the wall clock (for overlap accounting)
   try {
     const feed = {};
     (req.input_names || []).forEach((n, i) => { feed[n] = xs[i]; });
@@ -292,6 +294,7 @@ function readResult(r, timing, t0) {
   const outputs = [];
   for (let i = 0; i < r.numOutputs; ++i) outputs.push(entry(i));
   timing.predict_ms = performance.now() - t0;  // predict plus reading the outputs back
+  timing.predict_at_ms = performance.timeOrigin + t0;
   const intermediates = r.inter.map(it => ({ name: it.name, tensors: it.slots.map(entry) }));
   const header = { ok: true, outputs, intermediates };
   if (r.missing.length) header.intermediates_missing = r.missing;
