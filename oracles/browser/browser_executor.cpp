@@ -1,5 +1,5 @@
 #include "oracles/browser/browser_executor.h"
-#include "oracles/tfjs/tfjs_executor.h"
+#include "oracles/tfjs/run_request.h"
 
 #include <fmt/format.h>
 
@@ -61,16 +61,6 @@ std::vector<std::string> chained_op_names(const fs::path& core_dir) {
   }
   return {names.begin(), names.end()};
 }
-
-void append_f32(std::string& out, const std::vector<double>& values) {
-  const size_t at = out.size();
-  out.resize(at + 4 * values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    const float f = static_cast<float>(values[i]);
-    std::memcpy(out.data() + at + 4 * i, &f, 4);  // little-endian host, as for the Node worker
-  }
-}
-
 
 // A JS exception that escaped Runtime.evaluate, as one line.
 std::string exception_text(const json& details) {
@@ -228,45 +218,16 @@ std::string BrowserExecutor::version() const {
 RunResult BrowserExecutor::run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt) {
   bind_batch(g, inputs);  // bad inputs are the caller's error (ParityError), not TF.js's
   const TfjsArtifacts a = convert_to_tfjs(g, catalog_, opt_.convert);
-  const bool graph_model = a.format == ModelFormat::Graph;
   ensure_page();
 
   // The Node worker's request (docs/tfjs-worker.md), its payload carried as base64.
-  std::string payload(a.weights.begin(), a.weights.end());
-  json in = json::array();
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const size_t offset = payload.size();
-    append_f32(payload, inputs[i].data);
-    in.push_back({{"shape", inputs[i].shape}, {"offset", offset}, {"bytes", payload.size() - offset},
-                  {"name", i < a.input_names.size() ? a.input_names[i] : ""}});
-  }
-  json req = {{"cmd", "run"},
-              {"format", graph_model ? "graph" : "layers"},
-              {"model", a.model_json},
-              {"weights", {{"offset", 0}, {"bytes", a.weights.size()}}},
-              {"inputs", in},
-              {"input_names", a.input_names},
-              {"output_names", a.output_names}};
-  if (!a.tfoplambda_shim.empty()) req["tfoplambda_shim"] = a.tfoplambda_shim;
+  RunRequest rq = build_run_request(g, a, inputs, opt.want_intermediates);
+  json& req = rq.header;
   if (!next_fault_.empty()) {
     req["fault"] = next_fault_;
     next_fault_.clear();
   }
-  std::map<std::string, std::vector<ValueId>> wanted;  // as in TfjsExecutor::run
-  if (opt.want_intermediates) {
-    if (graph_model) {
-      std::vector<bool> is_input(g.values.size(), false);
-      for (ValueId v : g.inputs) is_input[static_cast<size_t>(v)] = true;
-      for (const auto& [v, tensor] : a.value_nodes)
-        if (!is_input.at(static_cast<size_t>(v))) wanted[tensor].push_back(v);
-    } else {
-      for (const Node& n : g.nodes)
-        if (n.op != "InputLayer") wanted[n.name] = n.outputs;
-    }
-    json names = json::array();
-    for (const auto& [name, values] : wanted) names.push_back(name);
-    req["intermediates"] = names;
-  }
+  const std::string payload(rq.payload.begin(), rq.payload.end());
   const json call = {{"header", req}, {"payload", base64_encode(payload)}};
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -288,18 +249,13 @@ RunResult BrowserExecutor::run(const Graph& g, const std::vector<Tensor<double>>
   const json v = r.value("result", json::object()).value("value", json::object());
   const json h = v.contains("header") ? v["header"] : v;
   if (!h.value("ok", false)) {
-    const std::string kind = h.value("kind", "exception");
-    const std::string message = h.value("message", std::string("(no message)"));
-    if (kind == "unsupported") throw UnsupportedOpError(h.value("op", std::string("?")), message);
-    if (kind == "context_lost") {
+    if (h.value("kind", "") == "context_lost") {
       // The context cannot come back in this page: start over with a fresh browser for the next case.
       hello_.reset();
       chromium_->kill();
-      throw ExecutorError("context_lost", message);
+      throw ExecutorError("context_lost", h.value("message", std::string("(no message)")));
     }
-    if (kind == "exception")
-      if (auto op = tfjs_rank_rejection(g, message)) throw UnsupportedOpError(*op, message);
-    throw ExecutorError(kind == "protocol" ? "protocol" : "exception", message);
+    throw_refusal(h, g);
   }
   if (const json* t = h.contains("timing") ? &h["timing"] : nullptr) {
     timing_.page = t->value("page_ms", 0.0) / 1000;
@@ -309,25 +265,7 @@ RunResult BrowserExecutor::run(const Graph& g, const std::vector<Tensor<double>>
   std::string bytes;
   if (!base64_decode(v.value("payload", std::string()), bytes)) throw ExecutorError("protocol", "the page's reply payload is not base64");
 
-  RunResult out;
-  const json outs = h.value("outputs", json::array());
-  if (outs.size() != g.outputs.size())
-    throw ExecutorError("protocol", fmt::format("the page returned {} outputs for a model with {}", outs.size(), g.outputs.size()));
-  for (size_t i = 0; i < outs.size(); ++i) out.outputs.push_back(read_reply_tensor(outs[i], bytes, fmt::format("output {}", i)));
-  for (const json& it : h.value("intermediates", json::array())) {
-    const auto w = wanted.find(it.value("name", std::string()));
-    if (w == wanted.end()) continue;
-    const json tensors = it.value("tensors", json::array());
-    const std::string what = "intermediate '" + w->first + "'";
-    if (graph_model && !tensors.empty()) {
-      const Tensor<double> t = read_reply_tensor(tensors[0], bytes, what);
-      for (ValueId id : w->second) out.intermediates[id] = t;
-    } else {
-      for (size_t k = 0; k < tensors.size() && k < w->second.size(); ++k)
-        out.intermediates[w->second[k]] = read_reply_tensor(tensors[k], bytes, what);
-    }
-  }
-  return out;
+  return read_run_reply(h, bytes, g, rq, "page");
 }
 
 }  // namespace parity

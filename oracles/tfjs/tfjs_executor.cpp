@@ -15,44 +15,7 @@ namespace parity {
 
 using nlohmann::json;
 
-Tensor<double> read_reply_tensor(const nlohmann::json& e, std::string_view payload, const std::string& what) {
-  Shape shape;
-  size_t offset = 0, bytes = 0;
-  try {
-    shape = e.at("shape").get<Shape>();
-    offset = e.at("offset").get<size_t>();
-    bytes = e.at("bytes").get<size_t>();
-  } catch (const nlohmann::json::exception& ex) {
-    throw ExecutorError("protocol", fmt::format("{}: malformed tensor entry {}: {}", what, e.dump(), ex.what()));
-  }
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0) throw ExecutorError("protocol", fmt::format("{}: negative dimension in {}", what, e.dump()));
-    n *= d;
-  }
-  if (bytes != static_cast<size_t>(4 * n) || offset > payload.size() || bytes > payload.size() - offset)
-    throw ExecutorError("protocol", fmt::format("{}: {} bytes at {} for shape {} in a {}-byte payload", what, bytes,
-                                                offset, shape_str(shape), payload.size()));
-  Tensor<double> t(shape);
-  for (int64_t i = 0; i < n; ++i) {
-    float f;
-    std::memcpy(&f, payload.data() + offset + 4 * static_cast<size_t>(i), 4);
-    t[i] = f;
-  }
-  return t;
-}
-
 namespace {
-
-void append_f32(std::vector<uint8_t>& out, const std::vector<double>& values) {
-  const size_t at = out.size();
-  out.resize(at + 4 * values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    const float f = static_cast<float>(values[i]);
-    std::memcpy(out.data() + at + 4 * i, &f, 4);  // the host is little-endian (checked in worker_client)
-  }
-}
-
 
 double env_seconds(const char* name, double fallback) {
   const char* v = std::getenv(name);
@@ -118,47 +81,10 @@ void TfjsExecutor::start_run(const Graph& g, const std::vector<Tensor<double>>& 
   pending_.reset();
   bind_batch(g, inputs);  // bad inputs are the caller's error (ParityError), not TF.js's
   const TfjsArtifacts a = convert_to_tfjs(g, catalog_, opt_.convert);
-  const bool graph_model = a.format == ModelFormat::Graph;
   check_version();
-
-  std::vector<uint8_t> payload = a.weights;
-  json in = json::array();
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const size_t offset = payload.size();
-    append_f32(payload, inputs[i].data);
-    in.push_back({{"shape", inputs[i].shape}, {"offset", offset}, {"bytes", payload.size() - offset},
-                  {"name", i < a.input_names.size() ? a.input_names[i] : ""}});
-  }
-  json req = {{"cmd", "run"},
-              {"format", graph_model ? "graph" : "layers"},
-              {"model", a.model_json},
-              {"weights", {{"offset", 0}, {"bytes", a.weights.size()}}},
-              {"inputs", in},
-              {"input_names", a.input_names},
-              {"output_names", a.output_names}};
-  if (!a.tfoplambda_shim.empty()) req["tfoplambda_shim"] = a.tfoplambda_shim;  // registered for this run only
-
-  // Which IR values each requested intermediate name stands for: a layer's outputs in order (layers-model)
-  // or one GraphDef tensor (graph-model). Inputs are not asked for: TF.js computes nothing there.
-  Pending p{&g, graph_model, {}, {}};
-  std::map<std::string, std::vector<ValueId>>& wanted = p.wanted;
-  if (opt.want_intermediates) {
-    if (graph_model) {
-      std::vector<bool> is_input(g.values.size(), false);
-      for (ValueId v : g.inputs) is_input[static_cast<size_t>(v)] = true;
-      for (const auto& [v, tensor] : a.value_nodes)
-        if (!is_input.at(static_cast<size_t>(v))) wanted[tensor].push_back(v);
-    } else {
-      for (const Node& n : g.nodes)
-        if (n.op != "InputLayer") wanted[n.name] = n.outputs;
-    }
-    json names = json::array();
-    for (const auto& [name, values] : wanted) names.push_back(name);
-    req["intermediates"] = names;
-  }
-
-  p.t0 = std::chrono::steady_clock::now();
-  client_->send(req, payload);
+  Pending p{&g, build_run_request(g, a, inputs, opt.want_intermediates), std::chrono::steady_clock::now()};
+  client_->send(p.request.header, p.request.payload);
+  p.request.payload = {};  // sent; only the header's bookkeeping is needed for the reply
   pending_ = std::move(p);
 }
 
@@ -166,22 +92,11 @@ RunResult TfjsExecutor::finish_run() {
   if (!pending_) throw std::logic_error("TfjsExecutor::finish_run without a started run");
   const Pending p = std::move(*pending_);
   pending_.reset();
-  const Graph& g = *p.graph;
-  const bool graph_model = p.graph_model;
-  const std::map<std::string, std::vector<ValueId>>& wanted = p.wanted;
   const WorkerMessage reply = client_->receive();
   timing_ = {};
   timing_.round_trip = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.t0).count();
   const json& h = reply.header;
-  if (!h.value("ok", false)) {
-    const std::string kind = h.value("kind", "exception");
-    const std::string message = h.value("message", std::string("(no message)"));
-    if (kind == "unsupported") throw UnsupportedOpError(h.value("op", std::string("?")), message);
-    // TF.js refusing an input rank the Keras model really has is a rejection, not a crash (convert.h).
-    if (kind == "exception")
-      if (auto op = tfjs_rank_rejection(g, message)) throw UnsupportedOpError(*op, message);
-    throw ExecutorError(kind == "protocol" ? "protocol" : "exception", message);
-  }
+  if (!h.value("ok", false)) throw_refusal(h, *p.graph);
   if (const json* t = h.contains("timing") ? &h["timing"] : nullptr) {
     timing_.worker = t->value("worker_ms", 0.0) / 1000;
     timing_.load = t->value("load_ms", 0.0) / 1000;
@@ -189,27 +104,8 @@ RunResult TfjsExecutor::finish_run() {
     timing_.load_at = t->value("load_at_ms", 0.0) / 1000;
     timing_.predict_at = t->value("predict_at_ms", 0.0) / 1000;
   }
-
-  const std::string_view reply_bytes(reinterpret_cast<const char*>(reply.payload.data()), reply.payload.size());
-  RunResult r;
-  const json outs = h.value("outputs", json::array());
-  if (outs.size() != g.outputs.size())
-    throw ExecutorError("protocol", fmt::format("the worker returned {} outputs for a model with {}", outs.size(), g.outputs.size()));
-  for (size_t i = 0; i < outs.size(); ++i) r.outputs.push_back(read_reply_tensor(outs[i], reply_bytes, fmt::format("output {}", i)));
-  for (const json& it : h.value("intermediates", json::array())) {
-    const auto w = wanted.find(it.value("name", std::string()));
-    if (w == wanted.end()) continue;
-    const json tensors = it.value("tensors", json::array());
-    const std::string what = "intermediate '" + w->first + "'";
-    if (graph_model && !tensors.empty()) {  // one GraphDef tensor may hold several IR values (an identity)
-      const Tensor<double> t = read_reply_tensor(tensors[0], reply_bytes, what);
-      for (ValueId v : w->second) r.intermediates[v] = t;
-    } else {
-      for (size_t k = 0; k < tensors.size() && k < w->second.size(); ++k)
-        r.intermediates[w->second[k]] = read_reply_tensor(tensors[k], reply_bytes, what);
-    }
-  }
-  return r;
+  const std::string_view bytes(reinterpret_cast<const char*>(reply.payload.data()), reply.payload.size());
+  return read_run_reply(h, bytes, *p.graph, p.request, "worker");
 }
 
 }  // namespace parity

@@ -12,6 +12,7 @@
 
 #include "oracles/executor.h"
 #include "oracles/tfjs/convert.h"
+#include "oracles/tfjs/run_request.h"
 #include "oracles/tfjs/worker_client.h"
 
 namespace parity {
@@ -68,16 +69,11 @@ class TfjsExecutor final : public Executor {
   bool version_checked_ = false;
   struct Pending {  // the request sent by start_run
     const Graph* graph = nullptr;
-    bool graph_model = false;
-    std::map<std::string, std::vector<ValueId>> wanted;  // intermediate name -> the IR values it stands for
+    RunRequest request;
     std::chrono::steady_clock::time_point t0;
   };
   std::optional<Pending> pending_;
   void check_version();
 };
-
-// A worker reply's tensor entry {shape, offset, bytes}, read from the reply payload as float32 (the Node worker
-// and the browser page share the frame format). Throws ExecutorError("protocol", ...) on a malformed entry.
-Tensor<double> read_reply_tensor(const nlohmann::json& e, std::string_view payload, const std::string& what);
 
 }  // namespace parity
