@@ -6,8 +6,11 @@
 //  - Each GraphDef op is imported by one rule of a table keyed by op name (graph_model_import_rules.cpp):
 //    generic rules read the catalog (an attribute-less unary op by its tf_op, a binary op whose constant
 //    operand becomes the `x`/`y` attribute, a reduction whose Const axis becomes `axis`), specific ones
-//    build catalog attributes and weights from Const operands and GraphDef attrs, and grappler's fused ops
-//    are decomposed into catalog ops. Identity, StopGradient, Snapshot and NoOp pass through.
+//    build catalog attributes and weights from Const operands and GraphDef attrs (graph_model_import_rules_tf.cpp
+//    for the batch/space, roll, one-hot, top-k, 3-D pooling, einsum, band/diagonal and transposed-conv ops),
+//    and grappler's fused ops are decomposed into catalog ops. Identity, StopGradient, Snapshot and NoOp pass
+//    through. Shape(x) is x's shape with -1 for the batch, folded into the Reshape, Fill (ones_like/zeros_like)
+//    and Conv2DBackpropInput that read it, through StridedSlice/Pack (TF's output sizes over a symbolic batch).
 //  - Anything the IR cannot hold (control flow, dynamic shapes, an op without a rule or a catalog entry,
 //    a constant where parity needs a tensor) is an UnrepresentableModelError that lists every such node,
 //    each with its op as class_name, so `parity check` reports them all at once.
@@ -73,8 +76,8 @@ struct ImportedGraphModel {
 ImportedGraphModel import_graph_model(const GraphModelFiles& m, const Catalog& c, int64_t dynamic_dim = 0);
 
 // Static knowledge for inventories: the catalog op a GraphDef op imports to ("tf.nn.conv2d"; fused ops name
-// their first catalog op, pass-through ops "(pass-through)"), or "" when parity has no rule for it, with the
-// reason in `why`.
+// their first catalog op, pass-through ops and Shape (folded into its users) "(pass-through)"), or "" when
+// parity has no rule for it, with the reason in `why`.
 std::string graph_op_catalog_name(const std::string& graph_op, const Catalog& c, std::string* why = nullptr);
 
 }  // namespace parity

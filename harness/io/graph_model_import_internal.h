@@ -3,6 +3,7 @@
 // of per-op rules). See graph_model_import.h.
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -19,10 +20,17 @@ class Refusal : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// What a GraphDef tensor is during import: an IR value, or a constant known at import time.
+// What a GraphDef tensor is during import: an IR value, or a constant known at import time. A shape
+// computed at run time from a tensor's shape (Shape, and StridedSlice/Pack of it: TF's way of writing an
+// output size over a symbolic batch) is a constant whose kSymbolicBatch entries stand for the batch size
+// (`symbolic`), apart from a literal -1 ("the rest") of Reshape; `shape_of` is the tensor a Shape node read,
+// so Fill(Shape(x), v) can become tf.ones_like(x) * v.
+inline constexpr double kSymbolicBatch = -4294967296.0;
 struct Operand {
   ValueId v = -1;
   const ConstTensor* c = nullptr;
+  bool symbolic = false;
+  ValueId shape_of = -1;
   bool is_const() const { return c != nullptr; }
 };
 
@@ -55,6 +63,13 @@ struct Rule {
   RuleFn fn;
   std::string catalog_op;  // the catalog op it produces first (for inventories), "(pass-through)", ...
 };
+// The rules of graph_model_import_rules_tf.cpp (batch/space moves, Roll, one-hot, top-k, 3-D pooling, Einsum,
+// the transposed convolution, Shape/Fill, ...), added to the table of graph_model_import_rules.cpp.
+void add_tf_op_rules(std::map<std::string, Rule>& rules);
+// StridedSlice / Pack whose operands are shape constants (Operand::symbolic): folded to a shape constant.
+std::vector<Operand> fold_shape_slice(ImportCtx& c);
+std::vector<Operand> fold_shape_pack(ImportCtx& c);
+
 // The rule for a GraphDef op (a specific rule, else a generic one derived from the catalog); nullopt with
 // `why` set when there is none.
 std::optional<Rule> find_rule(const std::string& graph_op, const Catalog& c, std::string* why);
@@ -72,8 +87,9 @@ double attr_float(const nlohmann::json& attr, const std::string& key, double fal
 std::vector<int64_t> attr_ints(const nlohmann::json& attr, const std::string& key);
 
 // Pattern rewrites before import: TF's Python decompositions of one catalog op (tf.clip_by_value's
-// Minimum/Maximum, tf.nn.gelu's Erf or Tanh forms, as convert_graph.cpp writes them) become one synthetic
-// node (_ParityClipByValue, _ParityGelu) when their intermediates feed nothing else.
+// Minimum/Maximum, tf.nn.gelu's Erf or Tanh forms, tf.math.reduce_logsumexp, as convert_graph.cpp writes them)
+// become one synthetic node (_ParityClipByValue, _ParityGelu, _ParityLogSumExp) when their intermediates feed
+// nothing else.
 void fuse_patterns(std::vector<GraphDefNode>& nodes, const std::map<std::string, ConstTensor>& consts);
 
 }  // namespace parity::gm_detail

@@ -6,6 +6,9 @@
 //    inv = Mul(Rsqrt(AddV2(variance, epsilon)), scale), every statistic a constant.
 //  - tf.nn.gelu, approximate: Mul(Mul(0.5, x), AddV2(1, Tanh(Mul(0.7978845608028654,
 //    AddV2(x, Mul(0.044715, Pow(x, 3))))))).
+//  - tf.math.reduce_logsumexp (math_ops.py): raw = Max(x, axis, keep_dims=true);
+//    m = StopGradient(Select[V2](IsFinite(raw), raw, ZerosLike(raw)));
+//    AddV2(Log(Sum(Exp(Sub(x, m)), axis, keep_dims)), keep_dims ? m : Reshape(m, Shape(that Log))).
 // An intermediate that feeds anything else keeps the decomposition as it is (still imported, op by op).
 #include <cmath>
 #include <map>
@@ -66,6 +69,7 @@ class Matcher {
       if (n.op == "Maximum") clip(n);
       else if (n.op == "Mul") gelu(n);
       else if (n.op == "AddV2") batch_norm(n);
+      if (n.op == "AddV2") logsumexp(n);
     }
   }
 
@@ -104,6 +108,60 @@ class Matcher {
     n.inputs = {x, mm->inputs[0], add->inputs[0], shift->inputs[0], inv.inputs[1]};  // x, mean, variance, offset, scale
     n.op = "_ParityBatchNorm";
     n.attr = {{"epsilon", {{"f", eps.values[0]}}}};
+  }
+
+  // The node producing `tensor` (output 0) when it is op `op` used exactly `uses` times.
+  const GraphDefNode* used(const std::string& tensor, const std::string& op, int uses) const {
+    const auto colon = tensor.rfind(':');
+    if (colon != std::string::npos && tensor.substr(colon) != ":0") return nullptr;
+    const auto it = index_.find(node_name(tensor));
+    if (it == index_.end()) return nullptr;
+    const GraphDefNode& n = nodes_[it->second];
+    if (n.op != op || !uses_.count(n.name) || uses_.at(n.name) != uses) return nullptr;
+    return &n;
+  }
+  bool same_const(const std::string& a, const std::string& b) const {
+    if (!is_const(a) || !is_const(b)) return false;
+    const ConstTensor &x = consts_.at(node_name(a)), &y = consts_.at(node_name(b));
+    return x.shape == y.shape && x.values == y.values;
+  }
+
+  void logsumexp(GraphDefNode& n) {
+    if (n.inputs.size() != 2) return;
+    bool keep = true;
+    const GraphDefNode* log = used(n.inputs[0], "Log", 1);
+    std::string m = n.inputs[1];
+    if (!log) {  // keepdims false: the Log also feeds the Shape of the Reshape
+      keep = false;
+      log = used(n.inputs[0], "Log", 2);
+      const GraphDefNode* rs = used(n.inputs[1], "Reshape", 1);
+      if (!log || !rs || rs->inputs.size() != 2) return;
+      const GraphDefNode* sh = used(rs->inputs[1], "Shape", 1);
+      if (!sh || sh->inputs.size() != 1 || node_name(sh->inputs[0]) != log->name) return;
+      m = rs->inputs[0];
+    }
+    const GraphDefNode* sum = log->inputs.size() == 1 ? used(log->inputs[0], "Sum", 1) : nullptr;
+    if (!sum || sum->inputs.size() != 2 || attr_bool(sum->attr, "keep_dims", false) != keep) return;
+    const GraphDefNode* exp = used(sum->inputs[0], "Exp", 1);
+    const GraphDefNode* sub = exp && exp->inputs.size() == 1 ? used(exp->inputs[0], "Sub", 1) : nullptr;
+    if (!sub || sub->inputs.size() != 2 || sub->inputs[1] != m) return;
+    const GraphDefNode* sg = used(m, "StopGradient", 2);
+    if (!sg || sg->inputs.size() != 1) return;
+    const GraphDefNode* sel = used(sg->inputs[0], "Select", 1);
+    if (!sel) sel = used(sg->inputs[0], "SelectV2", 1);
+    if (!sel || sel->inputs.size() != 3) return;
+    const GraphDefNode* raw = used(sel->inputs[1], "Max", 3);
+    const GraphDefNode* fin = used(sel->inputs[0], "IsFinite", 1);
+    const GraphDefNode* zeros = used(sel->inputs[2], "ZerosLike", 1);
+    if (!raw || !fin || !zeros || raw->inputs.size() != 2 || !attr_bool(raw->attr, "keep_dims", false)) return;
+    if (fin->inputs.size() != 1 || zeros->inputs.size() != 1 || node_name(fin->inputs[0]) != raw->name ||
+        node_name(zeros->inputs[0]) != raw->name)
+      return;
+    const std::string x = sub->inputs[0];
+    if (raw->inputs[0] != x || !same_const(raw->inputs[1], sum->inputs[1])) return;
+    n.op = "_ParityLogSumExp";
+    n.inputs = {x, sum->inputs[1]};
+    n.attr = {{"keep_dims", {{"b", keep}}}};
   }
 
   void gelu(GraphDefNode& n) {

@@ -3,6 +3,7 @@
 // tensorflowjs_converter keeps from a SavedModel (grappler's fused ops are decomposed into catalog ops).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -17,6 +18,9 @@ using nlohmann::json;
 
 ValueId ImportCtx::tensor(size_t i, const char* what) const {
   if (i >= in.size()) throw Refusal(fmt::format("expects {} {}, has {} inputs", i + 1, what, in.size()));
+  if (in[i].symbolic)
+    throw Refusal(fmt::format("{} {} is a shape computed from a tensor's shape (Shape); parity folds shapes only into "
+                              "Reshape, Fill, Conv2DBackpropInput and StridedSlice/Pack of them", what, i));
   if (in[i].is_const())
     throw Refusal(fmt::format("{} {} is a constant; parity computes ops on tensors only (no constant folding)", what, i));
   return in[i].v;
@@ -26,6 +30,12 @@ const ConstTensor& ImportCtx::constant(size_t i, const char* what) const {
   if (i >= in.size()) throw Refusal(fmt::format("expects {} inputs, has {}", i + 1, in.size()));
   if (!in[i].is_const())
     throw Refusal(fmt::format("{} (input {}) is computed at run time; parity needs it constant", what, i));
+  // A shape holding -1 for the batch means the batch only where -1 means "the rest": Reshape's shape (the
+  // one -1 it infers is the batch), Conv2DBackpropInput's input_sizes, and the folds that carry it there.
+  static const std::set<std::string> batch_aware = {"Reshape", "Fill", "Conv2DBackpropInput", "StridedSlice", "Pack"};
+  if (in[i].symbolic && !batch_aware.count(node.op))
+    throw Refusal(fmt::format("{} (input {}) is computed from a tensor's shape (Shape) and holds the symbolic batch; "
+                              "parity folds shapes only into Reshape, Fill and Conv2DBackpropInput", what, i));
   return *in[i].c;
 }
 
@@ -156,9 +166,34 @@ std::vector<Operand> concat(ImportCtx& c) {
   return value(c.add1("tf.concat", {{"axis", const_to_ints(axis)}}, xs));
 }
 
+// A shape computed from the symbolic batch ([Shape(x)[0], -1] for Keras' Flatten): the batch entry becomes
+// tf.reshape's -1, and a literal -1 ("the rest") is resolved from x's per-batch size, which is static.
+json symbolic_reshape(const ConstTensor& t, const Shape& in) {
+  if (t.shape.size() != 1) throw Refusal("shape must be a vector");
+  const auto batches = std::count(t.values.begin(), t.values.end(), kSymbolicBatch);
+  if (batches > 1 || in.empty() || in[0] != kBatch) throw Refusal("a shape with the batch size twice is not representable");
+  int64_t per_batch = 1, known = 1;
+  for (size_t d = 1; d < in.size(); ++d) per_batch *= in[d];
+  for (double v : t.values)
+    if (v != kSymbolicBatch && v != -1) known *= static_cast<int64_t>(v);
+  json out = json::array();
+  for (double v : t.values) {
+    if (v == kSymbolicBatch) out.push_back(-1);
+    else if (v == -1 && batches == 1) {
+      if (known <= 0 || per_batch % known) throw Refusal(fmt::format("shape entry -1 does not divide {} elements per batch", per_batch));
+      out.push_back(per_batch / known);
+    } else {
+      out.push_back(static_cast<int64_t>(v));
+    }
+  }
+  return out;
+}
+
 std::vector<Operand> reshape(ImportCtx& c) {
-  json shape = const_to_ints(c.constant(1, "shape"));
   const ValueId x = c.tensor(0);
+  if (c.in.size() > 1 && c.in[1].symbolic)
+    return value(c.add1("tf.reshape", {{"shape", symbolic_reshape(*c.in[1].c, c.g.values.at(static_cast<size_t>(x)).shape)}}, {x}));
+  json shape = const_to_ints(c.constant(1, "shape"));
   // A model with a fixed batch (Placeholder [1, ...]) writes it into its reshapes ([1, 512, 16]); parity's
   // tf.reshape keeps dimension 0 as -1. With the input's dimension 0 that same constant and no other -1,
   // -1 there computes the same shape.
@@ -315,6 +350,7 @@ std::vector<Operand> pad(ImportCtx& c) {
 }
 
 std::vector<Operand> strided_slice(ImportCtx& c) {
+  if (!c.in.empty() && c.in[0].symbolic) return fold_shape_slice(c);
   const OpSpec& s = c.op("tf.strided_slice");
   json attrs = {{"begin", const_to_ints(c.constant(1, "begin"))},
                 {"end", const_to_ints(c.constant(2, "end"))},
@@ -381,6 +417,7 @@ std::vector<Operand> gather(ImportCtx& c) {
 }
 
 std::vector<Operand> pack(ImportCtx& c) {
+  if (std::any_of(c.in.begin(), c.in.end(), [](const Operand& o) { return o.symbolic; })) return fold_shape_pack(c);
   std::vector<ValueId> xs;
   for (size_t i = 0; i < c.in.size(); ++i) xs.push_back(c.tensor(i));
   return value(c.add1("tf.stack", {{"axis", attr_int(c.node.attr, "axis", 0)}}, xs));
@@ -499,13 +536,9 @@ const std::set<std::string>& control_flow_ops() {
   return ops;
 }
 
-struct Specific {
-  RuleFn fn;
-  std::string catalog_op;
-};
-
-const std::map<std::string, Specific>& specific_rules() {
-  static const std::map<std::string, Specific> rules = {
+const std::map<std::string, Rule>& specific_rules() {
+  static const std::map<std::string, Rule> rules = [] {
+    std::map<std::string, Rule> r = {
       {"Identity", {pass_through, "(pass-through)"}},
       {"StopGradient", {pass_through, "(pass-through)"}},
       {"Snapshot", {pass_through, "(pass-through)"}},
@@ -563,7 +596,10 @@ const std::map<std::string, Specific>& specific_rules() {
       {"ArgMax", {arg_reduce, "tf.math.argmax"}},
       {"ArgMin", {arg_reduce, "tf.math.argmin"}},
       {"LogSoftmax", {softmax, "tf.nn.log_softmax"}},
-  };
+    };
+    add_tf_op_rules(r);
+    return r;
+  }();
   return rules;
 }
 
