@@ -179,6 +179,10 @@ std::vector<Shape> infer_one_hot(const NodeView& n) {
   const int64_t depth = attr_int(n, "depth");
   if (depth < 1) fail_field(n, "depth", fmt::format("must be >= 1, got {}", depth));
   const int64_t rank = static_cast<int64_t>(in.size()) + 1;
+  // TF's OneHot takes -1 (the new last axis) or an axis in [0, rank); it refuses any other negative axis
+  // (one_hot_op.cc: "Expected axis to be -1 or between [0, ...)"), so -2 is invalid, not "second to last".
+  if (const int64_t a = attr_int(n, "axis"); a < -1)
+    fail_field(n, "axis", fmt::format("TF's OneHot accepts -1 or an axis in [0, {}), got {}", rank, a));
   const int64_t axis = axis_of(n, rank);
   Shape out = in;
   out.insert(out.begin() + axis, depth);
@@ -264,8 +268,8 @@ void register_tf_logic_ops(Catalog& c) {
          .doc = "value at the index (float32)"},
         {.name = "off_value", .kind = AttrKind::Float, .default_value = 0.0, .gen = {0.0, -1.0, 0.25},
          .doc = "value elsewhere (float32)"},
-        {.name = "axis", .kind = AttrKind::Int, .default_value = -1, .gen = {-1, 1, -2},
-         .doc = "position of the new axis in the output, -1 = last; never the batch"},
+        {.name = "axis", .kind = AttrKind::Int, .default_value = -1, .gen = {-1, 1, 2},
+         .doc = "position of the new axis in the output: -1 = last, or in [1, rank]; no other negative axis (TF)"},
     };
     s.input_dtypes = {kI32};
     s.infer = infer_one_hot;

@@ -190,6 +190,10 @@ TEST(TfLogic, OneHotIncludingOutOfRange) {
                    {DType::I32}),
               {1, 3, 4}, {5, -1, -1, -1, /* j=1 */ -1, -1, -1, -1, /* j=2 */ -1, 5, -1, -1});
   EXPECT_EQ(out_dtype("tf.one_hot", {{"depth", 3}}, {idx}, {DType::I32}), DType::F32);
+  // The last axis is -1 or 2 here; TF refuses -2 (only -1 may be negative), so parity does too.
+  expect_near(run1("tf.one_hot", {{"depth", 2}, {"axis", 2}}, {t({1, 2}, {1, 0})}, {DType::I32}), {1, 2, 2}, {0, 1, 1, 0});
+  EXPECT_THROW(run1("tf.one_hot", {{"depth", 3}, {"axis", -2}}, {idx}, {DType::I32}), ParityError);
+  EXPECT_THROW(run1("tf.one_hot", {{"depth", 3}, {"axis", -3}}, {idx}, {DType::I32}), ParityError);
 }
 
 // ---- top_k -------------------------------------------------------------------------------------------
