@@ -695,6 +695,9 @@ GeneratedCase CaseGenerator::generate(uint64_t seed, uint64_t index) const {
 // RapidCheck's tree can stop at a local minimum where deleting a node changes the op of a later one (its
 // pick was not placeable and fell back to another op) or an input's rank; a last phase therefore deletes
 // nodes, one at a time, from the pinned recipe (see Builder::pinned), where a deletion changes nothing else.
+// There a deletion that rebuilds the very same case is progress only when the pinned recipe got shorter:
+// deleting a pinned feeder (see Builder::feed) makes its consumer place the same feeder again, and taking
+// that as a move looped forever (issue 3: bool/int32-input ops never finished shrinking).
 GeneratedCase CaseGenerator::shrink(uint64_t seed, uint64_t index, const std::function<bool(const CaseFile&)>& still_fails,
                                     int max_attempts, ShrinkStats* stats) const {
   ShrinkStats local;
@@ -704,9 +707,14 @@ GeneratedCase CaseGenerator::shrink(uint64_t seed, uint64_t index, const std::fu
   Recipe pinned;
   GeneratedCase best = impl_->build(current.value(), seed, index, &pinned);
   std::string best_text = case_to_json(best.cf).dump();
-  // Builds a candidate; true (and it becomes the best) when it is the same case or still fails.
-  auto accept = [&](const Recipe& r) {
-    if (st.attempts >= max_attempts) return false;
+  // Same-case moves cost a build but no attempt: a bound on builds keeps any walk finite.
+  const int64_t max_builds = 100 * int64_t{std::max(1, max_attempts)};
+  // Builds a candidate; true (and it becomes the best) when it still fails, or is the same case and
+  // `same_ok` allows that for its pinned recipe.
+  auto budget_left = [&] { return st.attempts < max_attempts && st.builds < max_builds; };
+  auto accept = [&](const Recipe& r, const std::function<bool(const Recipe&)>& same_ok) {
+    if (!budget_left()) return false;
+    ++st.builds;
     Recipe pin;
     GeneratedCase gc;
     try {
@@ -715,7 +723,9 @@ GeneratedCase CaseGenerator::shrink(uint64_t seed, uint64_t index, const std::fu
       return false;
     }
     std::string text = case_to_json(gc.cf).dump();
-    if (text != best_text) {
+    if (text == best_text) {
+      if (!same_ok(pin)) return false;
+    } else {
       ++st.attempts;
       bool fails = false;
       try {
@@ -730,23 +740,22 @@ GeneratedCase CaseGenerator::shrink(uint64_t seed, uint64_t index, const std::fu
     pinned = std::move(pin);
     return true;
   };
-  for (int steps = 0; steps < 100 * max_attempts && st.attempts < max_attempts; ++steps) {
-    bool moved = false;
+  for (bool moved = true; moved;) {
+    moved = false;
     auto shrinks = current.shrinks();
-    while (auto cand = shrinks.next())
-      if (accept(cand->value())) {
+    while (auto cand = budget_left() ? shrinks.next() : rc::Maybe<rc::Shrinkable<Recipe>>())
+      if (accept(cand->value(), [](const Recipe&) { return true; })) {
         current = *cand;
         moved = true;
         break;
       }
-    if (!moved) break;
   }
   for (bool moved = true; moved;) {
     moved = false;
     for (size_t i = 0; i < pinned.nodes.size() && pinned.nodes.size() > 1 && !moved; ++i) {
       Recipe r = pinned;
       r.nodes.erase(r.nodes.begin() + static_cast<std::ptrdiff_t>(i));
-      moved = accept(r);
+      moved = accept(r, [&](const Recipe& pin) { return pin.nodes.size() < pinned.nodes.size(); });
     }
   }
   return best;

@@ -33,13 +33,14 @@ struct GeneratedCase {
 GeneratedCase generate_case(const Catalog& c, const GenConfig& cfg, uint64_t seed, uint64_t index);
 
 struct ShrinkStats {
-  int attempts = 0;
+  int attempts = 0;  // predicate evaluations (candidates that differ from the current best)
   int accepted = 0;
+  int builds = 0;    // candidate recipes built, those rebuilding the current case included
 };
 
 // Shrinks case (seed, index) while `still_fails` holds for the candidate, walking RapidCheck's shrink tree
 // (drop nodes and rewire users, smaller shapes, simpler attributes and inputs). Returns the smallest
-// failing case found within `max_attempts` evaluations.
+// failing case found within `max_attempts` evaluations (and 100 * max_attempts builds).
 GeneratedCase shrink_case(const Catalog& c, const GenConfig& cfg, uint64_t seed, uint64_t index,
                           const std::function<bool(const CaseFile&)>& still_fails, int max_attempts = 2000,
                           ShrinkStats* stats = nullptr);
