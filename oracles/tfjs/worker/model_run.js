@@ -123,6 +123,9 @@ function classify(e) {
   // rank 5 yet": a TF.js limitation, named by its op.
   if ((m = /\b([A-Za-z][A-Za-z0-9_]*) is not (?:yet )?implemented\b/.exec(message)))
     return { kind: 'unsupported', message, op: m[1] };
+  // "batchToSpaceND for rank > 4 with a WebGL backend not implemented yet": a kernel's missing case.
+  if ((m = /\b([A-Za-z][A-Za-z0-9_]*) for [^:]*? not (?:yet )?implemented\b/.exec(message)))
+    return { kind: 'unsupported', message, op: m[1] };
   // "GRUCell does not support reset_after parameter set to true.": a layer option TF.js lacks (Keras 2's
   // GRU default), named by the layer.
   if ((m = /^\w+: ([A-Z][A-Za-z0-9]*?)(?:Cell)? does not support\b/.exec(message)))
