@@ -309,6 +309,13 @@ class Builder {
       for (ValueId v : inputs) shapes.push_back(g_.values[v].shape);
       const NodeView view{name, op.name, p.attrs, shapes};
       p.out = c_.infer(view);
+      // Keras cannot build a Concatenate whose masks do not fit together (masks.h, concat_masks_fit).
+      if (mask_rule(op) == MaskRule::Concat) {
+        const std::vector<bool> all_masked = masked_values(g_, c_);
+        std::vector<bool> in_masked;
+        for (ValueId v : inputs) in_masked.push_back(all_masked[static_cast<size_t>(v)]);
+        if (!concat_masks_fit(shapes, in_masked, attr_int(view, "axis"))) return std::nullopt;
+      }
       p.dtypes = output_dtypes(op, view, p.out.size());
       int64_t biggest = 0;
       for (const Shape& s : p.out) {

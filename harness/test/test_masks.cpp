@@ -96,6 +96,46 @@ TEST(MaskPropagation, ConcatenateOnTheLastAxisIsAnAnd) {
   EXPECT_EQ(u.mask_of(t1, {kX, T({1, 3, 2}, {0, 0, 1, 1, 1, 1})}), (std::vector<double>{1, 0, 1, 0, 1, 1}));
 }
 
+// Keras's Concatenate.compute_mask raises when a masked input ([N, T] expanded to [N, T, 1]) meets an
+// unmasked one ([N, T, 2]) on a non-last axis: parity refuses that graph naming the node, and the generator
+// never makes one.
+TEST(MaskPropagation, ConcatenateMasksKerasCannotCombineAreRefusedAndNeverGenerated) {
+  Masked t;
+  const ValueId x2 = t.g.add_input(cat(), "x2", {kBatch, 3, 2});
+  t.g.outputs = {t.g.add(cat(), "concat", "Concatenate", {{"axis", 1}}, {t.m, x2})};
+  fill_random_weights(t.g, cat(), 7);
+  Ref64Executor ref(cat(), default_kernels());
+  expect_error([&] { ref.run(t.g, {kX, T({1, 3, 2}, {1, 1, 1, 1, 1, 1})}); },
+                            {"concat", "Keras cannot concatenate the masks [1,3,1], [1,3,2] on axis 1"});
+  EXPECT_FALSE(concat_masks_fit({{kBatch, 3, 2}, {kBatch, 3, 2}}, {true, false}, 1));
+  EXPECT_TRUE(concat_masks_fit({{kBatch, 3, 2}, {kBatch, 3, 2}}, {true, false}, -1));  // the last axis: an AND
+  EXPECT_TRUE(concat_masks_fit({{kBatch, 3, 2}, {kBatch, 3, 2}}, {true, true}, 1));
+  EXPECT_TRUE(concat_masks_fit({{kBatch, 3, 1}, {kBatch, 3, 1}}, {true, false}, 1));  // F = 1 fits
+
+  GenConfig cfg;
+  cfg.family = GraphFamily::Layers;
+  cfg.ops = {"Masking", "Embedding", "Concatenate", "Dense", "LSTM"};
+  int masked_concats = 0;
+  for (uint64_t i = 0; i < 400; ++i) {
+    const GeneratedCase gc = generate_case(cat(), cfg, 5, i);
+    const Graph& g = gc.cf.graph;
+    const std::vector<bool> masked = masked_values(g, cat());
+    for (const Node& n : g.nodes) {
+      if (n.op != "Concatenate") continue;
+      std::vector<Shape> shapes;
+      std::vector<bool> in_masked;
+      for (ValueId v : n.inputs) {
+        shapes.push_back(g.values[v].shape);
+        in_masked.push_back(masked[v]);
+      }
+      masked_concats += std::find(in_masked.begin(), in_masked.end(), true) != in_masked.end();
+      EXPECT_TRUE(concat_masks_fit(shapes, in_masked, n.attrs.at("axis").get<int64_t>())) << gc.id << "\n" << describe(g);
+    }
+    EXPECT_NO_THROW(ref.run(g, case_inputs(gc.cf, cat()))) << gc.id << "\n" << describe(g);
+  }
+  EXPECT_GE(masked_concats, 10);  // the generator still concatenates masked values where Keras can
+}
+
 TEST(MaskPropagation, LayersThatReadTheMaskAreRefusedNamingTheNode) {
   Masked t;
   t.g.outputs = {t.g.add(cat(), "softmax", "Softmax", json::object(), {t.m})};

@@ -111,9 +111,9 @@ inline int64_t count(const Shape& s) { return num_elements(s); }
 
 // Concatenate.compute_mask: each input's mask at the input's rank (none: all ones of the input's shape; a
 // mask of lower rank: expand_dims(-1)), concatenated on `axis`, then all() over the last axis. Masks that
-// cannot be concatenated (a [N, T, 1] mask beside an unmasked [N, T, F] input, on a non-last axis) make Keras
-// raise while building the model: no Keras model has them, and parity keeps the values and drops the mask
-// (nullopt) rather than refuse a graph the generator made.
+// cannot be concatenated (a [N, T, 1] mask beside an unmasked [N, T, F] input, F > 1, on a non-last axis)
+// make Keras raise while building the model, so no Keras model has them: refused here (ParityError naming
+// the node), and never generated (concat_masks_fit).
 inline std::optional<Mask> concat(const NodeView& n, const std::vector<Shape>& in_shapes, const std::vector<const Mask*>& m) {
   const int64_t rank = static_cast<int64_t>(in_shapes.at(0).size());
   int64_t axis = attr_int(n, "axis");
@@ -128,14 +128,20 @@ inline std::optional<Mask> concat(const NodeView& n, const std::vector<Shape>& i
       p = *m[i];
       if (static_cast<int64_t>(p.shape.size()) < rank) p.shape.push_back(1);
     }
-    if (static_cast<int64_t>(p.shape.size()) != rank) return std::nullopt;
     parts.push_back(std::move(p));
   }
+  auto refuse = [&] {
+    std::string shapes;
+    for (const Mask& p : parts) shapes += (shapes.empty() ? "" : ", ") + shape_str(p.shape);
+    fail_node(n, fmt::format("Keras cannot concatenate the masks {} on axis {} (Concatenate.compute_mask raises; "
+                             "a masked input beside an unmasked one concatenates only on the last axis)", shapes, axis));
+  };
   Shape cat = parts[0].shape;
   cat[axis] = 0;
   for (const Mask& p : parts) {
+    if (static_cast<int64_t>(p.shape.size()) != rank) refuse();
     for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && p.shape[d] != parts[0].shape[d]) return std::nullopt;
+      if (d != axis && p.shape[d] != parts[0].shape[d]) refuse();
     cat[axis] += p.shape[axis];
   }
   int64_t outer = 1;
@@ -159,6 +165,26 @@ inline std::optional<Mask> concat(const NodeView& n, const std::vector<Shape>& i
 }
 
 }  // namespace mask_detail
+
+// Whether Concatenate can combine its inputs' masks (mask_detail::concat) given which inputs are masked: a
+// mask is its value's shape without the last axis (Masking, Embedding, and every layer that passes one on),
+// which Keras expands to [..., 1]; an unmasked input contributes ones of its full shape.
+inline bool concat_masks_fit(const std::vector<Shape>& in_shapes, const std::vector<bool>& in_masked, int64_t axis) {
+  if (std::find(in_masked.begin(), in_masked.end(), true) == in_masked.end()) return true;
+  const int64_t rank = static_cast<int64_t>(in_shapes.at(0).size());
+  if (axis < 0) axis += rank;
+  std::vector<Shape> parts;
+  for (size_t i = 0; i < in_shapes.size(); ++i) {
+    Shape p = in_shapes[i];
+    if (in_masked.at(i) && !p.empty()) p.back() = 1;
+    if (static_cast<int64_t>(p.size()) != rank) return false;
+    parts.push_back(std::move(p));
+  }
+  for (const Shape& p : parts)
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && p[d] != parts[0][d]) return false;
+  return true;
+}
 
 // The masks of a node's outputs from its inputs (values in the executor's precision T) and their masks.
 // Agrees with masked_outputs on which outputs carry one.
