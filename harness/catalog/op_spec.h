@@ -84,6 +84,8 @@ enum class ErrorRule {
   Softmax,      // softmax over the `axis` attribute (int or list), K = the normalized group size (analytic).
   LayerNorm,    // layer normalization over `axis` with optional gamma (`scale`) then beta (`center`) weights,
                 // K = the normalized group size (analytic; reads the `epsilon` attribute).
+  L2Normalize,  // x * rsqrt(max(sum x^2 over `axis`, epsilon)), K = the group size (analytic: first-order
+                // propagation through the normalization's Jacobian plus the sum of squares' rounding).
   LinearOrDotNormalize,  // Dot: Linear, unless the node's `normalize` attribute is true; then the
                          // Cauchy-Schwarz rule for a dot product of two l2-normalized operands.
   Index,        // outputs that are positions of selected elements (arg max/min, top_k's indices and values)
@@ -102,6 +104,7 @@ inline const char* error_rule_name(ErrorRule r) {
     case ErrorRule::Activation: return "activation";
     case ErrorRule::Softmax: return "softmax";
     case ErrorRule::LayerNorm: return "layer_norm";
+    case ErrorRule::L2Normalize: return "l2_normalize";
     case ErrorRule::LinearOrDotNormalize: return "linear_or_dot_normalize";
     case ErrorRule::Index: return "index";
     case ErrorRule::Recurrent: return "recurrent";

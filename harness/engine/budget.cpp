@@ -26,6 +26,7 @@ constexpr BudgetU kU{1};    // unit roundoff u: the relative error of one correc
 // The precision of the compute_reference call running on this thread (budget_rules.h).
 thread_local double tl_unit_roundoff = 0x1p-24;
 thread_local double tl_min_normal = 0x1p-126;
+thread_local double tl_overflow = 0x1p128 - 0x1p103;  // the smallest magnitude that rounds to infinity
 
 TensorD map2(const TensorD& a, const TensorD& b, double (*f)(double, double)) {
   TensorD r(a.shape);
@@ -330,6 +331,43 @@ TensorD layer_norm_budget(const NodeCtx& c) {
   return b;
 }
 
+// tf.math.l2_normalize, y = x / n with n = sqrt(max(S, eps)), S = sum x^2 over the group, analytically.
+// First order through the Jacobian: dy_i = dx_i / n - x_i / n^3 sum_j x_j dx_j (the second term only where
+// S > eps; both where S is within the budget of eps), so |dy_i| <= (b_i + |y_i| sum_j |y_j| b_j) / n. Local
+// rounding: S's K-term sum of squares (relative (K + 1) u, halved by the square root), rsqrt and the product
+// (`ulps`), all relative to |y_i|.
+TensorD l2_normalize_budget(const NodeCtx& c) {
+  const TensorD& x = *c.x[0];
+  const TensorD& bx = *c.bx[0];
+  const TensorD& y = *c.y[0];
+  std::vector<bool> normed(x.shape.size(), false);
+  for (int64_t d : parse_axes(c.n.attrs.at("axis"), x.rank())) normed[d] = true;
+  const AxisGroups ag = axis_groups(x.shape, normed);
+  const double eps = static_cast<float>(attr_float(NodeView{c.n.name, c.n.op, c.n.attrs, {}}, "epsilon"));
+  // Per group, over the inputs' budget intervals: the largest sum of squares, the smallest norm, and
+  // sum_j |x_j|max b_j (|x|max = |x| + b). Evaluating the Jacobian bound at those extremes keeps it valid
+  // for budgets that are not small against x.
+  std::vector<double> s_hi(ag.groups, 0), s_lo(ag.groups, 0), cross(ag.groups, 0);
+  for (int64_t i = 0; i < x.size(); ++i) {
+    const int64_t g = ag.group[i];
+    const double hi = std::fabs(x[i]) + bx[i], lo = std::max(0.0, std::fabs(x[i]) - bx[i]);
+    s_hi[g] += hi * hi;
+    s_lo[g] += lo * lo;
+    cross[g] += hi * bx[i];
+  }
+  TensorD b(y.shape);
+  for (int64_t i = 0; i < x.size(); ++i) {
+    const int64_t g = ag.group[i];
+    const double n_lo = std::sqrt(std::max(s_lo[g], eps));
+    const double hi = std::fabs(x[i]) + bx[i];
+    // The norm's own change matters only where the sum of squares can exceed eps (else n = sqrt(eps)).
+    const double prop = bx[i] / n_lo + (s_hi[g] > eps ? hi * cross[g] / (n_lo * n_lo * n_lo) : 0.0);
+    const double local = (double(c.K + 1) / 2 * kU + c.spec.tolerance.ulps * kEps) * (std::fabs(y[i]) + prop);
+    b[i] = prop + local;
+  }
+  return b;
+}
+
 // Dot with normalize=true: |d(a^ . b^)| <= ||da|| / ||a|| + ||db|| / ||b|| (Cauchy-Schwarz, first order).
 TensorD dot_normalize_budget(const NodeCtx& c) {
   json lin = c.n.attrs;
@@ -475,12 +513,13 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
   if (dtype != DType::F32 && dtype != DType::F16) fail("error budgets are defined for float32 and float16 executors only");
   // float16 (WebGL with half-float textures): the same rules with u = 2^-11 and float16's normal range.
   struct Precision {
-    double u, n;
-    explicit Precision(DType d) : u(tl_unit_roundoff), n(tl_min_normal) {
+    double u, n, o;
+    explicit Precision(DType d) : u(tl_unit_roundoff), n(tl_min_normal), o(tl_overflow) {
       tl_unit_roundoff = d == DType::F16 ? 0x1p-11 : 0x1p-24;
       tl_min_normal = d == DType::F16 ? 0x1p-14 : 0x1p-126;
+      tl_overflow = d == DType::F16 ? 65520.0 : 0x1p128 - 0x1p103;  // max finite + half its ulp
     }
-    ~Precision() { tl_unit_roundoff = u, tl_min_normal = n; }
+    ~Precision() { tl_unit_roundoff = u, tl_min_normal = n, tl_overflow = o; }
   } precision(dtype);
   Ref64Executor ref(c, k);
   RunResult rr = ref.run(g, inputs, RunOptions{.want_intermediates = true});
@@ -518,9 +557,12 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
       // pools), as XNNPACK and GPUs may, so a subnormal result may come back as 0: allow exactly that distance.
       // It reaches later ops through propagation (sign(x*x) for a tiny x is 0 under FTZ). An exact 0 gets
       // nothing: flushing never makes a 0 nonzero.
+      // Overflow: where the value may reach the precision's infinity, the executor may hold inf there (exp(100)
+      // in float32), and what follows from inf (sin(inf) is NaN) is no float32 error parity can bound.
       for (int64_t i = 0; i < b.size(); ++i) {
         const double yi = std::fabs((*ctx.y[o])[i]);
         if (yi > 0 && yi < tl_min_normal) b[i] += yi;
+        if (std::isfinite(yi) && yi + b[i] >= tl_overflow) b[i] = std::numeric_limits<double>::infinity();
       }
       R.budgets[n.outputs.at(o)] = std::move(b);
     };
@@ -546,6 +588,10 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
       case BudgetKind::Linear: {
         Step s = linear_step(ctx);
         b = act.empty() || act == "linear" ? std::move(s.b) : activation_budget(c, act, s.z, s.b, *ctx.y[0]);
+        // A square below the smallest normal may be flushed (x = 1e-30: x^2 is 0 in float32), so the sum of K
+        // squares may lose up to K of them, and its square root sqrt(K min_normal) (seed 6, case 7568).
+        if (n.op == "tf.math.reduce_euclidean_norm")
+          for (int64_t i = 0; i < b.size(); ++i) b[i] += std::sqrt(double(std::max<int64_t>(ctx.K, 1)) * tl_min_normal);
         break;
       }
       case BudgetKind::Monotone: b = std::move(monotone_budgets(ctx).at(0)); break;
@@ -554,6 +600,31 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
         b = elementwise_prop(ctx.x, ctx.bx, *ctx.y[0], [&](const std::vector<const TensorD*>& xs) {
           return kern.run(n.attrs, xs, ctx.w).at(0);
         });
+        // x == y (and !=) jumps on a single point, which evaluating at x +- b almost never hits (1 - 1e-16 +- b
+        // is never 1): the operands may compare equal where x >= y or x <= y may flip, so those kernels (same
+        // attributes: comparison() in harness/ops/tf_logic.cpp) are evaluated too.
+        if (ctx.spec.tf_op == "Equal" || ctx.spec.tf_op == "NotEqual")
+          for (const char* side : {"tf.math.greater_equal", "tf.math.less_equal"}) {
+            const NodeKernel other{n, k.at(side).f64, ctx.kern.out_shapes};
+            auto f = [&](const std::vector<const TensorD*>& xs) { return other.run(n.attrs, xs, ctx.w).at(0); };
+            const TensorD bo = elementwise_prop(ctx.x, ctx.bx, f(ctx.x), f);
+            for (int64_t i = 0; i < b.size(); ++i) b[i] = std::max(b[i], bo[i]);
+          }
+        // sin and cos are not monotone between x - b and x + b, so a peak inside the interval is missed by its
+        // ends (sin(exp(x)) with exp's budget in the thousands: seed 2, case 11993): their slope is at most 1 and
+        // their range 2, so min(b, 2) bounds the change. tan is monotone between its poles: a pole inside the
+        // interval allows anything.
+        if (n.op == "tf.math.sin" || n.op == "tf.math.cos" || n.op == "tf.math.tan") {
+          const TensorD& x0 = *ctx.x[0];
+          const TensorD& bx0 = *ctx.bx[0];
+          for (int64_t i = 0; i < b.size(); ++i) {
+            if (n.op != "tf.math.tan") {
+              b[i] = std::max(b[i], std::min(bx0[i], 2.0));
+            } else if (bx0[i] > 0 && std::isfinite(x0[i]) && std::floor((x0[i] - bx0[i]) / M_PI - 0.5) != std::floor((x0[i] + bx0[i]) / M_PI - 0.5)) {
+              b[i] = std::numeric_limits<double>::infinity();
+            }
+          }
+        }
         const TensorD& x0 = *ctx.x[0];
         const TensorD& y = *ctx.y[0];
         // op_abs_scale depends on the element only for gelu; for every other op it is one number per node
@@ -577,6 +648,7 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
         break;
       }
       case BudgetKind::LayerNorm: b = layer_norm_budget(ctx); break;
+      case BudgetKind::L2Normalize: b = l2_normalize_budget(ctx); break;
       case BudgetKind::DotNormalize: b = dot_normalize_budget(ctx); break;
       case BudgetKind::Fallback: b = fallback_budget(ctx); break;
       case BudgetKind::Recurrent:

@@ -12,6 +12,7 @@ BudgetKind budget_kind(const OpSpec& spec, const nlohmann::json& attrs) {
     case ErrorRule::Activation: return BudgetKind::Activation;
     case ErrorRule::Softmax: return BudgetKind::Softmax;
     case ErrorRule::LayerNorm: return BudgetKind::LayerNorm;
+    case ErrorRule::L2Normalize: return BudgetKind::L2Normalize;
     case ErrorRule::LinearOrDotNormalize:
       return attrs.value("normalize", false) ? BudgetKind::DotNormalize : BudgetKind::Linear;
     case ErrorRule::Recurrent: return BudgetKind::Recurrent;
@@ -30,6 +31,7 @@ const char* budget_kind_name(BudgetKind k) {
     case BudgetKind::Activation: return "activation";
     case BudgetKind::Softmax: return "softmax";
     case BudgetKind::LayerNorm: return "layer_norm";
+    case BudgetKind::L2Normalize: return "l2_normalize";
     case BudgetKind::DotNormalize: return "dot_normalize";
     case BudgetKind::Recurrent: return "recurrent";
     case BudgetKind::Index: return "index";

@@ -28,6 +28,7 @@ enum class BudgetKind {
   Activation,    // the Activation layer (element-wise, or softmax over the last axis)
   Softmax,       // the Softmax layer
   LayerNorm,
+  L2Normalize,
   DotNormalize,  // Dot with normalize=true
   Index,         // positions of selected elements (arg max/min, top_k, one_hot): budget.cpp index_budgets
   Recurrent,     // Embedding, RNN layers and their wrappers: every output's budget (budget_recurrent.cpp)

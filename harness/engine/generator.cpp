@@ -309,12 +309,15 @@ class Builder {
       for (ValueId v : inputs) shapes.push_back(g_.values[v].shape);
       const NodeView view{name, op.name, p.attrs, shapes};
       p.out = c_.infer(view);
-      // Keras cannot build a Concatenate whose masks do not fit together (masks.h, concat_masks_fit).
-      if (mask_rule(op) == MaskRule::Concat) {
-        const std::vector<bool> all_masked = masked_values(g_, c_);
-        std::vector<bool> in_masked;
-        for (ValueId v : inputs) in_masked.push_back(all_masked[static_cast<size_t>(v)]);
-        if (!concat_masks_fit(shapes, in_masked, attr_int(view, "axis"))) return std::nullopt;
+      // Keras must be able to build the node with the masks its inputs carry (masks.h, output_mask_shapes):
+      // merges and Concatenate that cannot combine them, a recurrent layer whose mask is not [N, T], raise.
+      if (has_mask_source_) {
+        const std::vector<std::optional<Shape>> masks = mask_shapes(g_, c_);
+        std::vector<const Shape*> in_masks;
+        for (ValueId v : inputs) in_masks.push_back(masks[static_cast<size_t>(v)] ? &*masks[static_cast<size_t>(v)] : nullptr);
+        std::string raises;
+        (void)output_mask_shapes(op, view, p.out.size(), in_masks, &raises);
+        if (!raises.empty()) return std::nullopt;
       }
       p.dtypes = output_dtypes(op, view, p.out.size());
       int64_t biggest = 0;
@@ -430,6 +433,7 @@ class Builder {
     flops_ += p.flops;
     last_ = outs.at(0);
     ++op_nodes_;
+    has_mask_source_ = has_mask_source_ || mask_rule(*p.op) == MaskRule::Source;
     if (pin) pinned_nodes_.push_back(p.pin);
   }
 
@@ -597,6 +601,7 @@ class Builder {
   std::vector<Shape> pinned_inputs_;
   int64_t flops_ = 0;
   int op_nodes_ = 0;  // op nodes placed so far, feeders included
+  bool has_mask_source_ = false;  // a Masking or Embedding was placed: masks need checking (infer)
   ValueId last_ = 0;
 };
 

@@ -542,8 +542,8 @@ void add_l2_normalize(Catalog& cat) {
     l2_axes(n);
     return std::vector<Shape>{n.input_shapes.at(0)};
   };
-  // Not monotone either (a group's squared sum); see LRN: K-term sum of squares, then rsqrt and a product.
-  s.tolerance.rule = ErrorRule::Monotone;
+  // Not monotone (a group's squared sum): its own analytic rule (budget.cpp, l2_normalize_budget).
+  s.tolerance.rule = ErrorRule::L2Normalize;
   s.tolerance.ulps = 4;
   s.tolerance.accumulation = [](const NodeView& n) {
     int64_t k = 1;

@@ -523,6 +523,104 @@ TEST(Budget, ComparisonFlipsOnlyWithinTheInputBudget) {
   EXPECT_EQ(v.executors[0].disposition, Disposition::Passed) << v.executors[0].reason;
 }
 
+// Equality jumps on a single point: 0.1f * 10 is 1.0000000149 in float64 but rounds to 1 in float32, so
+// (x * 10) == 1 may flip where the product's budget reaches 1 (seed 1, case 11254: l2_normalize == 1), even
+// though neither end of that budget interval compares equal. Where 1 lies outside it, it may not.
+TEST(Budget, EqualityFlipsWhereTheOperandsMayMeet) {
+  for (const char* op : {"tf.math.equal", "tf.math.not_equal"}) {
+    Graph g;
+    const ValueId x = g.add_input(cat(), "x", {kBatch, 2});
+    const ValueId p = g.add(cat(), "p", "tf.math.multiply", {{"y", 10.0}}, {x});
+    g.outputs = {g.add(cat(), "eq", op, {{"y", 1.0}}, {p})};
+    const Tensor<double> in({1, 2}, {static_cast<float>(0.1), static_cast<float>(0.2)});
+    const Reference R = compute_reference(g, cat(), kern(), {in}, DType::F32);
+    const Tensor<double>& b = R.budgets.at(g.outputs[0]);
+    EXPECT_EQ(b[0], 1.0) << op;  // 1 lies within the product's budget
+    EXPECT_EQ(b[1], 0.0) << op;  // 2 is far from 1
+    Cpu32Executor cpu(cat(), kern());
+    CaseFile cf;
+    cf.graph = g;
+    cf.inputs = std::vector<NamedTensor>{{"x", in}};
+    const CaseVerdict v = evaluate_case(cf, {&cpu}, cat(), kern(), Comparator());
+    EXPECT_NE(cpu.run(g, {in}).outputs[0][0], R.values.at(g.outputs[0])[0]) << op << ": float32 really flips";
+    EXPECT_EQ(v.executors[0].disposition, Disposition::Passed) << op << ": " << v.executors[0].reason;
+  }
+}
+
+// sin and cos are not monotone: with an operand budget of several periods, the ends of x +- b may both land
+// near sin(x) while values between reach anything in [-1, 1]; the budget is min(b, 2) (slope 1, range 2).
+// tan gets an infinite budget where a pole lies within x +- b, and the ends' change elsewhere.
+TEST(Budget, PeriodicFunctionsSeeTheWholeInterval) {
+  for (const char* op : {"tf.math.sin", "tf.math.cos", "tf.math.tan"}) {
+    Graph g;
+    const ValueId x = g.add_input(cat(), "x", {kBatch, 3});
+    const ValueId e = g.add(cat(), "e", "tf.math.exp", json::object(), {x});  // exp(22) ~ 3.6e9: budget ~ 1e3
+    g.outputs = {g.add(cat(), "f", op, json::object(), {e})};
+    const Tensor<double> in({1, 3}, {22.0, 0.25, -3.0});
+    const Reference R = compute_reference(g, cat(), kern(), {in}, DType::F32);
+    const Tensor<double>& be = R.budgets.at(e);
+    const Tensor<double>& b = R.budgets.at(g.outputs[0]);
+    ASSERT_GT(be[0], 100.0);
+    if (std::string(op) == "tf.math.tan") {
+      EXPECT_EQ(b[0], std::numeric_limits<double>::infinity()) << op;  // poles within exp's budget
+      EXPECT_LT(b[1], 1e-5) << op;  // tan(1.28): no pole within a few ulps
+    } else {
+      EXPECT_GE(b[0], 2.0) << op;
+      EXPECT_LT(b[1], 1e-5) << op;
+    }
+    EXPECT_LT(b[2], 1e-5) << op;
+  }
+}
+
+// A value beyond float32's range is inf in float32 (exp(100)), and sin(inf) is NaN: from there on the budget
+// is unbounded (seed 2, case 11993), while elements in range keep theirs.
+TEST(Budget, OverflowToInfinityIsUnbounded) {
+  Graph g;
+  const ValueId x = g.add_input(cat(), "x", {kBatch, 2});
+  const ValueId e = g.add(cat(), "e", "tf.math.exp", json::object(), {x});
+  g.outputs = {g.add(cat(), "s", "tf.math.sin", json::object(), {e})};
+  const Tensor<double> in({1, 2}, {100.0, 1.0});
+  const Reference R = compute_reference(g, cat(), kern(), {in}, DType::F32);
+  EXPECT_EQ(R.budgets.at(e)[0], std::numeric_limits<double>::infinity());
+  EXPECT_EQ(R.budgets.at(g.outputs[0])[0], std::numeric_limits<double>::infinity());
+  EXPECT_LT(R.budgets.at(g.outputs[0])[1], 1e-5);
+  Cpu32Executor cpu(cat(), kern());
+  EXPECT_TRUE(std::isnan(cpu.run(g, {in}).outputs[0][0]));
+  CaseFile cf;
+  cf.graph = g;
+  cf.inputs = std::vector<NamedTensor>{{"x", in}};
+  const CaseVerdict v = evaluate_case(cf, {&cpu}, cat(), kern(), Comparator());
+  EXPECT_NE(v.executors[0].disposition, Disposition::Diverged) << v.executors[0].reason;
+}
+
+// The campaign cases that showed the gaps closed above (seeds 2, 5, 6 of `parity run --cases 20000`, shrunk):
+// sin of an overflowing exp, l2_normalize of inputs carrying budgets (not monotone: its own rule), and a
+// Euclidean norm whose squares underflow. cpu32 must pass each.
+TEST(Budget, CampaignRegressionsPassOnCpu32) {
+  Cpu32Executor cpu(cat(), kern());
+  auto check = [&](Graph g, Tensor<double> in, const char* what) {
+    CaseFile cf;
+    cf.graph = std::move(g);
+    cf.inputs = std::vector<NamedTensor>{{"x", std::move(in)}};
+    const CaseVerdict v = evaluate_case(cf, {&cpu}, cat(), kern(), Comparator());
+    EXPECT_EQ(v.executors[0].disposition, Disposition::Passed) << what << ": " << v.executors[0].reason;
+  };
+  {  // erfc(10) = 2.1e-45 and erfc(12) underflow; sqrt(x^2) over one element: float32 squares them to 0
+    Graph g;
+    const ValueId x = g.add_input(cat(), "x", {kBatch, 3, 1});
+    const ValueId e = g.add(cat(), "e", "tf.math.erfc", json::object(), {x});
+    g.outputs = {g.add(cat(), "n", "tf.math.reduce_euclidean_norm", {{"axis", -1}}, {e})};
+    check(std::move(g), Tensor<double>({1, 3, 1}, {9.0, 9.5, 1.0}), "euclidean norm of tiny values");
+  }
+  {  // l2_normalize over a 3-element axis of values that carry exp's budget, mixed signs
+    Graph g;
+    const ValueId x = g.add_input(cat(), "x", {kBatch, 2, 3});
+    const ValueId e = g.add(cat(), "e", "tf.math.expm1", json::object(), {x});
+    g.outputs = {g.add(cat(), "l", "tf.math.l2_normalize", {{"axis", -1}}, {e})};
+    check(std::move(g), Tensor<double>({1, 2, 3}, {0.3, -0.2, 1e-3, -2.5, 2.4, 0.01}), "l2_normalize");
+  }
+}
+
 // int32 and bool outputs are compared exactly: no half ulp of slack, integers (0/1 for bool) only.
 TEST(Comparator, Int32AndBoolOutputsAreExact) {
   Graph g;

@@ -113,7 +113,7 @@ inline int64_t count(const Shape& s) { return num_elements(s); }
 // mask of lower rank: expand_dims(-1)), concatenated on `axis`, then all() over the last axis. Masks that
 // cannot be concatenated (a [N, T, 1] mask beside an unmasked [N, T, F] input, F > 1, on a non-last axis)
 // make Keras raise while building the model, so no Keras model has them: refused here (ParityError naming
-// the node), and never generated (concat_masks_fit).
+// the node), and never generated (output_mask_shapes).
 inline std::optional<Mask> concat(const NodeView& n, const std::vector<Shape>& in_shapes, const std::vector<const Mask*>& m) {
   const int64_t rank = static_cast<int64_t>(in_shapes.at(0).size());
   int64_t axis = attr_int(n, "axis");
@@ -136,10 +136,11 @@ inline std::optional<Mask> concat(const NodeView& n, const std::vector<Shape>& i
     fail_node(n, fmt::format("Keras cannot concatenate the masks {} on axis {} (Concatenate.compute_mask raises; "
                              "a masked input beside an unmasked one concatenates only on the last axis)", shapes, axis));
   };
+  for (const Mask& p : parts)
+    if (static_cast<int64_t>(p.shape.size()) != rank) refuse();
   Shape cat = parts[0].shape;
   cat[axis] = 0;
   for (const Mask& p : parts) {
-    if (static_cast<int64_t>(p.shape.size()) != rank) refuse();
     for (int64_t d = 0; d < rank; ++d)
       if (d != axis && p.shape[d] != parts[0].shape[d]) refuse();
     cat[axis] += p.shape[axis];
@@ -166,24 +167,104 @@ inline std::optional<Mask> concat(const NodeView& n, const std::vector<Shape>& i
 
 }  // namespace mask_detail
 
-// Whether Concatenate can combine its inputs' masks (mask_detail::concat) given which inputs are masked: a
-// mask is its value's shape without the last axis (Masking, Embedding, and every layer that passes one on),
-// which Keras expands to [..., 1]; an unmasked input contributes ones of its full shape.
-inline bool concat_masks_fit(const std::vector<Shape>& in_shapes, const std::vector<bool>& in_masked, int64_t axis) {
-  if (std::find(in_masked.begin(), in_masked.end(), true) == in_masked.end()) return true;
-  const int64_t rank = static_cast<int64_t>(in_shapes.at(0).size());
-  if (axis < 0) axis += rank;
-  std::vector<Shape> parts;
-  for (size_t i = 0; i < in_shapes.size(); ++i) {
-    Shape p = in_shapes[i];
-    if (in_masked.at(i) && !p.empty()) p.back() = 1;
-    if (static_cast<int64_t>(p.size()) != rank) return false;
-    parts.push_back(std::move(p));
+// The shapes of a node's output masks from its inputs' value shapes and mask shapes (nullptr: no mask), as
+// output_masks computes them, without values: what a generator needs to know whether Keras could build the
+// node. Sets *keras_raises (and returns no masks) where Keras raises while building the model: masks a
+// merge cannot combine, masks Concatenate cannot concatenate, a recurrent layer's mask that is not the
+// [batch, timesteps] of its input.
+inline std::vector<std::optional<Shape>> output_mask_shapes(const OpSpec& s, const NodeView& n, size_t n_outputs,
+                                                           const std::vector<const Shape*>& in_masks,
+                                                           std::string* keras_raises) {
+  std::vector<std::optional<Shape>> out(n_outputs);
+  const Shape* first = in_masks.empty() ? nullptr : in_masks[0];
+  const bool any = std::find_if(in_masks.begin(), in_masks.end(), [](const Shape* m) { return m != nullptr; }) !=
+                   in_masks.end();
+  auto raise = [&](std::string why) {
+    *keras_raises = std::move(why);
+    return std::vector<std::optional<Shape>>(n_outputs);
+  };
+  switch (mask_rule(s)) {
+    case MaskRule::Unset:
+    case MaskRule::Drop:
+    case MaskRule::Refuse: break;
+    case MaskRule::PassThrough:
+      if (first) out.at(0) = *first;
+      break;
+    case MaskRule::Merge: {
+      const Shape* seen = nullptr;
+      for (const Shape* m : in_masks) {
+        if (!m) continue;
+        if (seen && *m != *seen) return raise(fmt::format("masks {} and {} cannot be combined", shape_str(*seen), shape_str(*m)));
+        seen = m;
+      }
+      if (seen) out.at(0) = *seen;
+      break;
+    }
+    case MaskRule::Concat: {
+      if (!any) break;
+      const int64_t rank = static_cast<int64_t>(n.input_shapes.at(0).size());
+      int64_t axis = attr_int(n, "axis");
+      if (axis < 0) axis += rank;
+      std::vector<Shape> parts;
+      for (size_t i = 0; i < in_masks.size(); ++i) {
+        Shape p = in_masks[i] ? *in_masks[i] : n.input_shapes.at(i);
+        if (in_masks[i] && static_cast<int64_t>(p.size()) < rank) p.push_back(1);
+        if (static_cast<int64_t>(p.size()) != rank) return raise("masks of another rank than the inputs");
+        parts.push_back(std::move(p));
+      }
+      Shape cat = parts[0];
+      cat[axis] = 0;
+      for (const Shape& p : parts) {
+        for (int64_t d = 0; d < rank; ++d)
+          if (d != axis && p[d] != parts[0][d]) return raise("masks that do not concatenate");
+        cat[axis] += p[axis];
+      }
+      out.at(0) = Shape(cat.begin(), cat.end() - 1);
+      break;
+    }
+    case MaskRule::Source:
+      if (n.op == "Embedding") {
+        if (attr_bool(n, "mask_zero")) out.at(0) = n.input_shapes.at(0);
+      } else {
+        const Shape& x = n.input_shapes.at(0);
+        out.at(0) = Shape(x.begin(), x.end() - 1);
+      }
+      break;
+    case MaskRule::Recurrent: {
+      if (!first) break;
+      const Shape& x = n.input_shapes.at(0);
+      if (first->size() != 2 || x.size() < 2 || (*first)[0] != x[0] || (*first)[1] != x[1])
+        return raise(fmt::format("a mask {} for an input {}", shape_str(*first), shape_str(x)));
+      const json& cfg = n.op == "Bidirectional" ? n.attrs.at("layer").at("config") : n.attrs;
+      if (cfg.value("return_sequences", false)) {
+        out.at(0) = *first;
+        if (n.op == "Bidirectional" && n.attrs.value("merge_mode", json()).is_null()) out.at(1) = *first;
+      }
+      break;
+    }
   }
-  for (const Shape& p : parts)
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && p[d] != parts[0][d]) return false;
-  return true;
+  return out;
+}
+
+// Every value's mask shape (nullopt: none), by output_mask_shapes over the graph. Throws ParityError naming
+// the node where Keras would raise.
+inline std::vector<std::optional<Shape>> mask_shapes(const Graph& g, const Catalog& c) {
+  std::vector<std::optional<Shape>> shapes(g.values.size());
+  for (const Node& n : g.nodes) {
+    if (n.op == "InputLayer") continue;
+    std::vector<const Shape*> in;
+    std::vector<Shape> in_shapes;
+    for (ValueId v : n.inputs) {
+      in.push_back(shapes[v] ? &*shapes[v] : nullptr);
+      in_shapes.push_back(g.values[v].shape);
+    }
+    std::string raises;
+    const NodeView view{n.name, n.op, n.attrs, in_shapes};
+    const auto out = output_mask_shapes(c.at(n.op), view, n.outputs.size(), in, &raises);
+    if (!raises.empty()) fail_node(view, "Keras raises while building the model: " + raises);
+    for (size_t i = 0; i < out.size(); ++i) shapes[n.outputs[i]] = out[i];
+  }
+  return shapes;
 }
 
 // The masks of a node's outputs from its inputs (values in the executor's precision T) and their masks.
