@@ -2,6 +2,9 @@
 // families, coverage of the whole catalog, and shrinking to minimal failing cases.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
@@ -266,13 +269,9 @@ void faulty_dense(const KernelArgs<float>& a) {
   for (float& v : a.out().data) v += 0.5f;
 }
 
-TEST(Shrink, InjectedFaultShrinksToAMinimalGraph) {
-  KernelTable table = default_kernels();
-  g_dense32 = table.at("Dense").f32;
-  table["Dense"].f32 = &faulty_dense;
-  Cpu32Executor faulty(cat(), table);
-  auto ref = make_executor("ref64");
-  auto diverges = [&](const CaseFile& cf) {
+// "The case's outputs on `faulty` differ from ref64's by more than 1e-2 somewhere": what a shrink keeps.
+std::function<bool(const CaseFile&)> differs_from_ref64(Executor& faulty) {
+  return [&faulty, ref = std::shared_ptr<Executor>(make_executor("ref64"))](const CaseFile& cf) {
     const auto inputs = inputs_of(cf);
     const RunResult want = ref->run(cf.graph, inputs), got = faulty.run(cf.graph, inputs);
     for (size_t o = 0; o < want.outputs.size(); ++o)
@@ -280,6 +279,14 @@ TEST(Shrink, InjectedFaultShrinksToAMinimalGraph) {
         if (std::abs(want.outputs[o].data[i] - got.outputs[o].data[i]) > 1e-2) return true;
     return false;
   };
+}
+
+TEST(Shrink, InjectedFaultShrinksToAMinimalGraph) {
+  KernelTable table = default_kernels();
+  g_dense32 = table.at("Dense").f32;
+  table["Dense"].f32 = &faulty_dense;
+  Cpu32Executor faulty(cat(), table);
+  auto diverges = differs_from_ref64(faulty);
   GenConfig cfg;
   cfg.family = GraphFamily::Layers;
   const CaseGenerator gen(cat(), cfg);
@@ -306,15 +313,7 @@ TEST(Shrink, InjectedFaultBehindAFeederShrinksToTwoNodes) {
   g_not32 = table.at("tf.math.logical_not").f32;
   table["tf.math.logical_not"].f32 = &faulty_logical_not;
   Cpu32Executor faulty(cat(), table);
-  auto ref = make_executor("ref64");
-  auto diverges = [&](const CaseFile& cf) {
-    const auto inputs = inputs_of(cf);
-    const RunResult want = ref->run(cf.graph, inputs), got = faulty.run(cf.graph, inputs);
-    for (size_t o = 0; o < want.outputs.size(); ++o)
-      for (size_t i = 0; i < want.outputs[o].data.size(); ++i)
-        if (std::abs(want.outputs[o].data[i] - got.outputs[o].data[i]) > 1e-2) return true;
-    return false;
-  };
+  auto diverges = differs_from_ref64(faulty);
   GenConfig cfg;
   cfg.family = GraphFamily::TfOps;
   const CaseGenerator gen(cat(), cfg);
