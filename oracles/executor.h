@@ -71,6 +71,9 @@ class Executor {
     const Deferred d = deferred_;
     return run(*d.graph, *d.inputs, d.opt);
   }
+  // Drops a started run whose result is no longer wanted (the case turned out not to be evaluable), leaving
+  // the executor ready for the next one. By default nothing ran yet, so there is nothing to do.
+  virtual void cancel_run() noexcept {}
 
  private:
   struct Deferred {

@@ -86,20 +86,16 @@ CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& exec
     s.start_seconds = seconds_since(t_start);
     traced("start", s.ev.executor, t_start);
   }
-  // Should the reference throw (a case that cannot be evaluated), the started runs are still collected,
-  // so no worker is left with an unread reply.
-  struct FinishStarted {
+  // Should the reference throw (a case that cannot be evaluated), the started runs are cancelled, so no
+  // worker is left with an unread reply.
+  struct CancelStarted {
     const std::vector<Executor*>& ex;
     std::vector<Slot>& slots;
-    ~FinishStarted() {
+    ~CancelStarted() {
       for (size_t i = 0; i < ex.size(); ++i)
-        if (slots[i].started) try {
-            slots[i].started = false;
-            ex[i]->finish_run();
-          } catch (...) {
-          }
+        if (slots[i].started) ex[i]->cancel_run();
     }
-  } finish_started{executors, slots};
+  } cancel_started{executors, slots};
 
   auto t0 = std::chrono::steady_clock::now();
   const Reference ref32 = compute_reference(cf.graph, c, k, inputs, DType::F32);

@@ -404,25 +404,24 @@ class SplitLogger final : public Executor {
   DType compute_dtype() const override { return inner_.compute_dtype(); }
   std::optional<std::string> unsupported_reason(const std::string& op) const override { return inner_.unsupported_reason(op); }
   RunResult run(const Graph& g, const std::vector<Tensor<double>>& xs, const RunOptions& o = {}) override {
-    log_.push_back("run " + name_);
     return inner_.run(g, xs, o);
   }
   void start_run(const Graph& g, const std::vector<Tensor<double>>& xs, const RunOptions& o = {}) override {
     log_.push_back("start " + name_);
     if (start_fails_) throw ExecutorError("crash", "the worker vanished");
-    result_ = inner_.run(g, xs, o);  // "in another process": computed by the time finish_run is called
+    Executor::start_run(g, xs, o);  // the run happens in finish_run (through run())
   }
   RunResult finish_run() override {
     log_.push_back("finish " + name_);
-    return result_;
+    return Executor::finish_run();
   }
+  void cancel_run() noexcept override { log_.push_back("cancel " + name_); }
 
  private:
   Executor& inner_;
   std::string name_;
   std::vector<std::string>& log_;
   bool start_fails_;
-  RunResult result_;
 };
 
 // evaluate_case starts every executor before finishing any (so executors in other processes compute at the
@@ -442,6 +441,17 @@ TEST(Evaluate, StartsEveryExecutorBeforeFinishingAny) {
   EXPECT_EQ(v.executors[2].disposition, Disposition::Passed) << v.executors[2].reason;
   EXPECT_EQ(v.executors[3].disposition, Disposition::Passed) << v.executors[3].reason;
   EXPECT_EQ(v.overall, Disposition::Errored);
+
+  // A case whose reference cannot be computed (masks Keras cannot concatenate) throws, and the started runs
+  // are cancelled rather than left pending.
+  log.clear();
+  CaseFile bad;
+  const ValueId x = bad.graph.add_input(cat(), "x", {kBatch, 3, 2});
+  const ValueId m = bad.graph.add(cat(), "masking", "Masking", {{"mask_value", 0.0}}, {x});
+  bad.graph.outputs = {bad.graph.add(cat(), "concat", "Concatenate", {{"axis", 1}}, {m, x})};
+  bad.inputs = std::vector<NamedTensor>{{"x", Tensor<double>({1, 3, 2}, {1, 2, 0, 0, 0, 3})}};
+  EXPECT_THROW(evaluate_case(bad, {&a, &b}, cat(), kern(), Comparator()), ParityError);
+  EXPECT_EQ(log, (std::vector<std::string>{"start a", "start b", "cancel a", "cancel b"}));
 }
 
 // NaN inputs are allowed: NaN propagates in ref64 and cpu32 alike, so matching NaNs pass; an output that is

@@ -88,6 +88,16 @@ void TfjsExecutor::start_run(const Graph& g, const std::vector<Tensor<double>>& 
   pending_ = std::move(p);
 }
 
+void TfjsExecutor::cancel_run() noexcept {
+  if (!pending_) return;
+  pending_.reset();
+  try {
+    (void)client_->receive();
+  } catch (...) {
+    // A failed request has already cost the worker; the next request starts a fresh one.
+  }
+}
+
 RunResult TfjsExecutor::finish_run() {
   if (!pending_) throw std::logic_error("TfjsExecutor::finish_run without a started run");
   const Pending p = std::move(*pending_);

@@ -53,6 +53,7 @@ class TfjsExecutor final : public Executor {
   // Converts and sends the request; finish_run() reads the reply (the worker computes in between).
   void start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) override;
   RunResult finish_run() override;
+  void cancel_run() noexcept override;  // reads and discards the pending reply
 
   // "tfjs-core 4.22.0, tfjs-backend-cpu 4.22.0, tfjs-layers 4.22.0, tfjs-converter 4.22.0; node v20.20.2",
   // as the worker reports it (starting it if needed); "" when the worker cannot start here.
