@@ -634,7 +634,9 @@ TEST(GraphImport, CheckRunsConverterGraphModelsWithTheNewOps) {
       EXPECT_EQ(l.support.at(ex).state, LayerSupport::State::Yes) << l.name << " (" << l.op << ") on " << ex;
   }
   for (const Node& n : g.nodes)
-    if (n.op != "InputLayer") EXPECT_TRUE(ops.count(n.op)) << n.op << " is not among the checked layers";
+    if (n.op != "InputLayer") {
+      EXPECT_TRUE(ops.count(n.op)) << n.op << " is not among the checked layers";
+    }
 }
 
 // A graph-model parity cannot import still runs in TF.js as published: `check` measures each op there.
