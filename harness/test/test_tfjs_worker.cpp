@@ -471,6 +471,25 @@ TEST(TfjsWorker, SplitRunsOnBothWorkersAtOnceMatchPlainRuns) {
   EXPECT_TRUE(cpu.client().receive().header.value("ok", false));
 }
 
+// The timeout counts from the send, but a reply larger than the pipe (1 MiB; here 75000 x 5 floats) whose
+// first part the worker wrote long ago, while parity was busy past the timeout, is still read whole: the rest
+// streams once parity reads. Not a timeout.
+TEST(TfjsWorker, ReplyReadAfterTheCallerWasBusyPastTheTimeout) {
+  REQUIRE_WORKER();
+  TfjsExecutorOptions o;
+  o.worker.request_timeout_s = 0.5;
+  o.explicit_timeout = true;
+  TfjsExecutor e("cpu", cat(), o);
+  const Graph g = tf_op_graph();
+  const auto xs = inputs_for(g, 75000, -1, 1);
+  const RunResult plain = e.run(g, xs);  // starts the worker
+  e.start_run(g, xs);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  const RunResult late = e.finish_run();
+  EXPECT_EQ(late.outputs.at(0).data, plain.outputs.at(0).data);
+  EXPECT_EQ(e.client().starts(), 1);
+}
+
 // A worker killed while its reply is pending is a crash of that run only; the other worker's run, sent
 // before and read after, is unaffected.
 TEST(TfjsWorkerFaults, KilledWhileItsReplyIsPendingIsCrash) {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <chrono>
@@ -434,7 +435,11 @@ void WorkerClient::send_frame(const json& header, const std::vector<uint8_t>& pa
 
 WorkerMessage WorkerClient::read_reply() {
   pending_ = false;  // whatever happens below, this request is over (a failure kills the worker)
-  const double deadline = pending_deadline_, timeout_s = pending_timeout_;
+  const double timeout_s = pending_timeout_;
+  // The timeout counts from the send, but the caller may have been busy for longer than that (a big model's
+  // reference): a reply larger than the pipe, which the worker finished writing only in part, still gets a
+  // moment to stream once it is read.
+  const double deadline = std::max(pending_deadline_, now_s() + std::min(timeout_s, 2.0));
   uint8_t prefix[kPrefix];
   const auto check = [&](Io r, const char* what) {
     if (r == Io::Timeout)
