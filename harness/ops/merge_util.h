@@ -114,6 +114,23 @@ inline BinaryOperands binary_operands(const NodeView& n) {
   return b;
 }
 
+// A shape without its batch dim.
+inline Shape tail(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
+
+// The output shape of a binary op on one batched input tensor and a constant operand (attribute `field`, no
+// batch dim, or a leading 1): NumPy broadcasting of the input's non-batch dims with the constant's; a constant
+// that would broadcast over the batch or does not broadcast is rejected naming the field.
+inline Shape broadcast_with_constant(const NodeView& n, const Shape& in, Shape c, const std::string& field) {
+  if (c.size() > in.size() || (c.size() == in.size() && c[0] != 1))
+    fail_field(n, field, fmt::format("constant of shape {} would broadcast over the batch of input {}", shape_str(c),
+                                     shape_str(in)));
+  if (c.size() == in.size()) c.erase(c.begin());
+  auto t = broadcast_shapes(tail(in), c);
+  if (!t) fail_field(n, field, fmt::format("constant of shape {} does not broadcast with input {}", shape_str(c), shape_str(in)));
+  t->insert(t->begin(), in[0]);
+  return *t;
+}
+
 // An axis in [-rank, rank) made non-negative; the batch axis 0 and anything out of range are rejected.
 inline int64_t normalize_axis(const NodeView& n, const std::string& field, int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)

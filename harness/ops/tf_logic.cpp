@@ -22,7 +22,7 @@ const std::vector<DType> kBool{DType::Bool};
 const std::vector<DType> kI32{DType::I32};
 const std::vector<DType> kAny{DType::F32, DType::I32, DType::Bool};
 
-Shape tail(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
+using merge::tail;
 
 OpSpec tf_op(const std::string& fn, const std::string& graph_op, const std::string& doc) {
   OpSpec s;
@@ -65,17 +65,7 @@ std::vector<Shape> infer_broadcast(const NodeView& n) {
 std::vector<Shape> infer_compare(const NodeView& n) {
   const merge::BinaryOperands ops = merge::binary_operands(n);
   if (ops.const_pos < 0) return infer_broadcast(n);
-  const Shape& in = n.input_shapes[0];
-  Shape c = ops.constant.shape;
-  const std::string field = ops.const_pos == 0 ? "x" : "y";
-  if (c.size() > in.size() || (c.size() == in.size() && c[0] != 1))
-    fail_field(n, field, fmt::format("constant of shape {} would broadcast over the batch of input {}", shape_str(c),
-                                     shape_str(in)));
-  if (c.size() == in.size()) c.erase(c.begin());
-  auto t = merge::broadcast_shapes(tail(in), c);
-  if (!t) fail_field(n, field, fmt::format("constant of shape {} does not broadcast with input {}", shape_str(c), shape_str(in)));
-  t->insert(t->begin(), in[0]);
-  return {*t};
+  return {merge::broadcast_with_constant(n, n.input_shapes[0], ops.constant.shape, ops.const_pos == 0 ? "x" : "y")};
 }
 
 // Constants of a comparison: a scalar or the last dim, multiples of 1/8 in [-1, 1] (so generated inputs land

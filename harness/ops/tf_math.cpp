@@ -18,7 +18,7 @@
 namespace parity {
 namespace {
 
-Shape tail(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
+using merge::tail;
 
 std::vector<Shape> same_shape(const NodeView& n) { return {n.input_shapes.at(0)}; }
 
@@ -60,18 +60,8 @@ std::vector<Shape> infer_binary(const NodeView& n) {
     t->insert(t->begin(), *batch);
     return {*t};
   }
-  const Shape& in = n.input_shapes[0];
-  Shape c = ops.constant.shape;
   const auto names = tfmath::operand_names(n.op);
-  const std::string field = ops.const_pos == 0 ? names.first : names.second;
-  if (c.size() > in.size() || (c.size() == in.size() && c[0] != 1))
-    fail_field(n, field, fmt::format("constant of shape {} would broadcast over the batch of input {}", shape_str(c),
-                                     shape_str(in)));
-  if (c.size() == in.size()) c.erase(c.begin());
-  auto t = merge::broadcast_shapes(tail(in), c);
-  if (!t) fail_field(n, field, fmt::format("constant of shape {} does not broadcast with input {}", shape_str(c), shape_str(in)));
-  t->insert(t->begin(), in[0]);
-  return {*t};
+  return {merge::broadcast_with_constant(n, n.input_shapes[0], ops.constant.shape, ops.const_pos == 0 ? names.first : names.second)};
 }
 
 // Values of a generated constant operand.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/catalog/attrs.h"
+#include "harness/ops/conv_geom.h"
 #include "harness/ops/conv_util.h"
 
 namespace parity {
@@ -101,5 +102,24 @@ inline std::vector<TfWindowDim> tf_window(const NodeView& n, const std::vector<i
 
 // The spatial dims (channels last) of a rank-(N+2) input.
 inline std::vector<int64_t> tf_spatial_of(const Shape& s) { return {s.begin() + 1, s.end() - 1}; }
+
+// ConvGeom (height first) from the window dims of a 1-D or 2-D conv; 1-D runs along W over a unit height.
+// Shared by the reference kernels and the CUDA lowering.
+inline ConvGeom conv_geom_of(const std::vector<TfWindowDim>& w) {
+  ConvGeom g;
+  const int off = w.size() == 1 ? 1 : 0;
+  for (size_t i = 0; i < w.size(); ++i) {
+    g.k[i + off] = w[i].k, g.s[i + off] = w[i].s, g.d[i + off] = w[i].d, g.pad[i + off] = w[i].pad_before;
+  }
+  return g;
+}
+
+// The channels-last output shape [N, out..., channels] of a windowed op.
+inline Shape window_out_shape(const Shape& in, const std::vector<TfWindowDim>& w, int64_t channels) {
+  Shape s{in[0]};
+  for (const auto& x : w) s.push_back(x.out);
+  s.push_back(channels);
+  return s;
+}
 
 }  // namespace parity

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "harness/core/error.h"
+#include "harness/test/tfjs_test_graphs.h"
 #include "oracles/ref/ref_executor.h"
 #include "oracles/tfjs/tfjs_executor.h"
 #include "harness/test/tfjs_available.h"
@@ -25,6 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const Catalog& cat() { return default_catalog(); }
+using parity::testing::dense_conv_graph;
+using parity::testing::tf_op_graph;
 
 // One executor per backend for the whole process (a worker start costs ~0.2 s).
 TfjsExecutor& shared(const std::string& backend) {
@@ -55,20 +58,6 @@ std::vector<Tensor<double>> inputs_for(const Graph& g, int64_t batch, double lo,
   return xs;
 }
 
-// Conv2D → MaxPooling2D → Flatten → Dense(tanh) → Dense(width): a layers-model.
-Graph dense_conv_graph(int64_t width = 3) {
-  Graph g;
-  ValueId x = g.add_input(cat(), "img", {kBatch, 7, 7, 2});
-  x = g.add(cat(), "conv", "Conv2D", {{"filters", 3}, {"kernel_size", {3, 3}}, {"padding", "same"}, {"activation", "relu"}}, {x});
-  x = g.add(cat(), "pool", "MaxPooling2D", json::object(), {x});
-  x = g.add(cat(), "flat", "Flatten", json::object(), {x});
-  x = g.add(cat(), "hidden", "Dense", {{"units", 6}, {"activation", "tanh"}}, {x});
-  x = g.add(cat(), "out", "Dense", {{"units", width}}, {x});
-  g.outputs = {x};
-  fill_random_weights(g, cat(), 7);
-  return g;
-}
-
 // A wide Dense (weights and outputs far beyond a 64 KiB pipe buffer).
 Graph wide_dense_graph() {
   Graph g;
@@ -76,17 +65,6 @@ Graph wide_dense_graph() {
   x = g.add(cat(), "wide", "Dense", {{"units", 256}, {"activation", "relu"}}, {x});
   g.outputs = {x};
   fill_random_weights(g, cat(), 11);
-  return g;
-}
-
-// abs → sqrt → tanh: TF ops only, so a graph-model.
-Graph tf_op_graph() {
-  Graph g;
-  ValueId x = g.add_input(cat(), "x", {kBatch, 5});
-  x = g.add(cat(), "a", "tf.math.abs", json::object(), {x});
-  x = g.add(cat(), "s", "tf.math.sqrt", json::object(), {x});
-  x = g.add(cat(), "t", "tf.math.tanh", json::object(), {x});
-  g.outputs = {x};
   return g;
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "harness/core/error.h"
+#include "harness/test/tfjs_test_graphs.h"
 #include "harness/engine/compare.h"
 #include "oracles/browser/base64.h"
 #include "oracles/browser/browser_executor.h"
@@ -22,6 +23,8 @@ using nlohmann::json;
 namespace {
 
 const Catalog& cat() { return default_catalog(); }
+using parity::testing::dense_conv_graph;
+using parity::testing::tf_op_graph;
 
 #define REQUIRE_CHROMIUM()                                                                       \
   do {                                                                                           \
@@ -65,31 +68,6 @@ std::vector<Tensor<double>> inputs_for(const Graph& g, int64_t batch, double lo,
     xs.push_back(std::move(t));
   }
   return xs;
-}
-
-// Conv2D → MaxPooling2D → Flatten → Dense(tanh) → Dense: a layers-model.
-Graph dense_conv_graph() {
-  Graph g;
-  ValueId x = g.add_input(cat(), "img", {kBatch, 7, 7, 2});
-  x = g.add(cat(), "conv", "Conv2D", {{"filters", 3}, {"kernel_size", {3, 3}}, {"padding", "same"}, {"activation", "relu"}}, {x});
-  x = g.add(cat(), "pool", "MaxPooling2D", json::object(), {x});
-  x = g.add(cat(), "flat", "Flatten", json::object(), {x});
-  x = g.add(cat(), "hidden", "Dense", {{"units", 6}, {"activation", "tanh"}}, {x});
-  x = g.add(cat(), "out", "Dense", {{"units", 3}}, {x});
-  g.outputs = {x};
-  fill_random_weights(g, cat(), 7);
-  return g;
-}
-
-// abs → sqrt → tanh: TF ops only, so a graph-model.
-Graph tf_op_graph() {
-  Graph g;
-  ValueId x = g.add_input(cat(), "x", {kBatch, 5});
-  x = g.add(cat(), "a", "tf.math.abs", json::object(), {x});
-  x = g.add(cat(), "s", "tf.math.sqrt", json::object(), {x});
-  x = g.add(cat(), "t", "tf.math.tanh", json::object(), {x});
-  g.outputs = {x};
-  return g;
 }
 
 // The worst relative error |got - want| / (1 + |want|) over all elements.

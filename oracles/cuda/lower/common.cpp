@@ -21,8 +21,7 @@ void unary(Backend& be, UnaryOp op, const UnaryParams& p, const float* x, float*
   be.run(UnaryKernel{op, p, x, y}, n);
 }
 
-// x's strides along the dims of `ys` (right-aligned; 0 where x has no such dim or size 1).
-static StridedDims broadcast_strides(const Shape& xs, const Shape& ys) {
+StridedDims broadcast_strides(const Shape& xs, const Shape& ys) {
   check_rank(ys.size());
   if (xs.size() > ys.size()) fail("cuda executor: cannot broadcast {} to {}", shape_str(xs), shape_str(ys));
   StridedDims s;

@@ -63,6 +63,8 @@ void binary(Backend& be, BinaryOp op, const float* x, const Shape& xs, const flo
             const Shape& ys);
 // y = x with x's dims permuted (numpy transpose: y dim j is x dim perm[j]).
 void transpose(Backend& be, const float* x, const Shape& xs, const std::vector<int64_t>& perm, float* y);
+// x's strides along the dims of `ys` (right-aligned, NumPy broadcasting: 0 where x has no such dim or size 1).
+StridedDims broadcast_strides(const Shape& xs, const Shape& ys);
 // Copies x (shape xs, NumPy-broadcast against ys) into y of shape ys.
 void broadcast_to(Backend& be, const float* x, const Shape& xs, float* y, const Shape& ys);
 // Groups of a tensor of `shape`: grouped[d] marks the axes one group spans.

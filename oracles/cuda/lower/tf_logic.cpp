@@ -6,24 +6,6 @@
 namespace parity::cuda {
 namespace {
 
-// x's strides along the dims of `ys` (right-aligned; 0 where x has no such dim or size 1).
-StridedDims strides_along(const Shape& xs, const Shape& ys) {
-  if (ys.size() > static_cast<size_t>(kMaxRank)) fail("cuda executor: rank {} exceeds {}", ys.size(), kMaxRank);
-  StridedDims s;
-  s.rank = static_cast<int>(ys.size());
-  const size_t lead = ys.size() - xs.size();
-  int64_t st = 1;
-  for (size_t i = ys.size(); i-- > 0;) {
-    s.dim[i] = ys[i];
-    if (i >= lead) {
-      const int64_t d = xs[i - lead];
-      s.stride[i] = d == 1 ? 0 : st;
-      st *= d;
-    }
-  }
-  return s;
-}
-
 // op over up to three operands (tensors, or a comparison's constant x / y), NumPy broadcasting.
 void run_logic(const LowerArgs& a, LogicOp op, std::vector<const DevTensor*> operand) {
   Shape out;
@@ -36,9 +18,9 @@ void run_logic(const LowerArgs& a, LogicOp op, std::vector<const DevTensor*> ope
   TfLogicKernel k;
   k.op = op;
   while (operand.size() < 3) operand.push_back(operand[0]);
-  k.s0 = strides_along(operand[0]->shape, out);
-  k.s1 = strides_along(operand[1]->shape, out);
-  k.s2 = strides_along(operand[2]->shape, out);
+  k.s0 = broadcast_strides(operand[0]->shape, out);
+  k.s1 = broadcast_strides(operand[1]->shape, out);
+  k.s2 = broadcast_strides(operand[2]->shape, out);
   k.x0 = operand[0]->p;
   k.x1 = operand[1]->p;
   k.x2 = operand[2]->p;

@@ -20,24 +20,6 @@ void unary_op(const LowerArgs& a) {
   a.be.run(k, a.in().size());
 }
 
-// x's strides along the dims of `ys` (right-aligned; 0 where x has no such dim or size 1).
-StridedDims strides_along(const Shape& xs, const Shape& ys) {
-  if (ys.size() > static_cast<size_t>(kMaxRank)) fail("cuda executor: rank {} exceeds {}", ys.size(), kMaxRank);
-  StridedDims s;
-  s.rank = static_cast<int>(ys.size());
-  const size_t lead = ys.size() - xs.size();
-  int64_t st = 1;
-  for (size_t i = ys.size(); i-- > 0;) {
-    s.dim[i] = ys[i];
-    if (i >= lead) {
-      const int64_t d = xs[i - lead];
-      s.stride[i] = d == 1 ? 0 : st;
-      st *= d;
-    }
-  }
-  return s;
-}
-
 template <tfm::Binary op>
 void binary_op(const LowerArgs& a) {
   const merge::BinaryOperands ops = tfmath::binary_operands(a.node);
@@ -51,8 +33,8 @@ void binary_op(const LowerArgs& a) {
   check_out_shape(a, *out);
   TfMathBinaryKernel k;
   k.op = op;
-  k.a = strides_along(operand[0]->shape, *out);
-  k.b = strides_along(operand[1]->shape, *out);
+  k.a = broadcast_strides(operand[0]->shape, *out);
+  k.b = broadcast_strides(operand[1]->shape, *out);
   k.x = operand[0]->p;
   k.w = operand[1]->p;
   k.y = a.out().p;

@@ -9,22 +9,6 @@
 namespace parity::cuda {
 namespace {
 
-ConvGeom geom_of(const std::vector<TfWindowDim>& w) {
-  ConvGeom g;
-  const int off = w.size() == 1 ? 1 : 0;
-  for (size_t i = 0; i < w.size(); ++i) {
-    g.k[i + off] = w[i].k, g.s[i + off] = w[i].s, g.d[i + off] = w[i].d, g.pad[i + off] = w[i].pad_before;
-  }
-  return g;
-}
-
-Shape out_shape(const Shape& in, const std::vector<TfWindowDim>& w, int64_t channels) {
-  Shape s{in[0]};
-  for (const auto& x : w) s.push_back(x.out);
-  s.push_back(channels);
-  return s;
-}
-
 // A grouped channels-last convolution into y [B*OH*OW, cout]: im2col, then one batched GEMM over the groups.
 void conv_gemm(Backend& be, const float* x, const Image& xi, const Image& yi, const ConvGeom& g, const float* w,
                float* y) {
@@ -42,8 +26,8 @@ void tf_conv(const LowerArgs& a) {
   const std::string sf = a.node.attrs.contains("stride") ? "stride" : "strides";
   const auto w = tf_window(a.node, tf_spatial_of(xs), {fs.begin(), fs.begin() + nsp}, tf_spatial_ints(a.node, sf, nsp),
                            tf_spatial_ints(a.node, "dilations", nsp));
-  check_out_shape(a, out_shape(xs, w, fs.back()));
-  conv_gemm(a.be, a.in().p, conv_image_of(xs, false), conv_image_of(a.out().shape, false), geom_of(w), a.weight(0).p,
+  check_out_shape(a, window_out_shape(xs, w, fs.back()));
+  conv_gemm(a.be, a.in().p, conv_image_of(xs, false), conv_image_of(a.out().shape, false), conv_geom_of(w), a.weight(0).p,
             a.out().p);
 }
 
@@ -53,7 +37,7 @@ void depthwise(const LowerArgs& a, const std::string& shape_field, const Image& 
   const auto w = tf_window(a.node, tf_spatial_of(xs), {fs[0], fs[1]}, tf_spatial_ints(a.node, "strides", 2),
                            tf_spatial_ints(a.node, "dilations", 2));
   if (w[0].out != yi.h || w[1].out != yi.w) fail_node(a.node, "lowering geometry disagrees with shape inference");
-  ConvGeom g = geom_of(w);
+  ConvGeom g = conv_geom_of(w);
   g.groups = fs[2];
   conv_gemm(a.be, a.in().p, conv_image_of(xs, false), yi, g, a.weight(0).p, y);
 }
@@ -81,7 +65,7 @@ void conv2d_transpose(const LowerArgs& a) {
   ConvTransposeKernel k;
   k.in = conv_image_of(xs, false);
   k.out = conv_image_of(a.out().shape, false);
-  k.g = geom_of(w);
+  k.g = conv_geom_of(w);
   k.x = a.in().p;
   k.w = a.weight(0).p;
   k.y = a.out().p;
@@ -98,7 +82,7 @@ void pool(const LowerArgs& a, bool is_max) {
   const int nsp = static_cast<int>(xs.size()) - 2;
   const auto w = tf_window(a.node, tf_spatial_of(xs), tf_spatial_ints(a.node, "ksize", nsp),
                            tf_spatial_ints(a.node, "strides", nsp), std::vector<int64_t>(static_cast<size_t>(nsp), 1), false);
-  check_out_shape(a, out_shape(xs, w, xs.back()));
+  check_out_shape(a, window_out_shape(xs, w, xs.back()));
   TfPoolKernel k;
   k.nsp = nsp;
   k.C = xs.back();

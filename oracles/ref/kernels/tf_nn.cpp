@@ -15,23 +15,6 @@
 namespace parity {
 namespace {
 
-// ConvGeom (height first) from the window dims of a 1-D or 2-D conv; 1-D runs along W over a unit height.
-ConvGeom geom_of(const std::vector<TfWindowDim>& w) {
-  ConvGeom g;
-  const int off = w.size() == 1 ? 1 : 0;
-  for (size_t i = 0; i < w.size(); ++i) {
-    g.k[i + off] = w[i].k, g.s[i + off] = w[i].s, g.d[i + off] = w[i].d, g.pad[i + off] = w[i].pad_before;
-  }
-  return g;
-}
-
-Shape out_shape(const Shape& in, const std::vector<TfWindowDim>& w, int64_t channels) {
-  Shape s{in[0]};
-  for (const auto& x : w) s.push_back(x.out);
-  s.push_back(channels);
-  return s;
-}
-
 template <class T>
 void tf_conv(const KernelArgs<T>& a) {
   const Shape& xs = a.in().shape;
@@ -40,9 +23,9 @@ void tf_conv(const KernelArgs<T>& a) {
   const std::string sf = a.node.attrs.contains("stride") ? "stride" : "strides";
   const auto w = tf_window(a.node, tf_spatial_of(xs), {fs.begin(), fs.begin() + nsp}, tf_spatial_ints(a.node, sf, nsp),
                            tf_spatial_ints(a.node, "dilations", nsp));
-  check_shape(a, out_shape(xs, w, fs.back()));
+  check_shape(a, window_out_shape(xs, w, fs.back()));
   conv_forward(a.in().data, conv_image_of(xs, false), a.weight(0).data, a.out().data,
-               conv_image_of(a.out().shape, false), geom_of(w));
+               conv_image_of(a.out().shape, false), conv_geom_of(w));
 }
 
 // A depthwise conv is a grouped conv with one group per input channel ([kh,kw,cin,dm] = [kh,kw,1,cin*dm]).
@@ -54,7 +37,7 @@ void depthwise(const KernelArgs<T>& a, const std::string& shape_field, const std
   const auto w = tf_window(a.node, tf_spatial_of(xs), {fs[0], fs[1]}, tf_spatial_ints(a.node, "strides", 2),
                            tf_spatial_ints(a.node, "dilations", 2));
   if (w[0].out != yi.h || w[1].out != yi.w) fail_node(a.node, "kernel geometry disagrees with shape inference");
-  ConvGeom g = geom_of(w);
+  ConvGeom g = conv_geom_of(w);
   g.groups = fs[2];
   conv_forward(a.in().data, conv_image_of(xs, false), filter, y, yi, g);
 }
@@ -88,7 +71,7 @@ void conv2d_transpose(const KernelArgs<T>& a) {
   if (w[0].out != xs[1] || w[1].out != xs[2]) fail_node(a.node, "forward conv of output_shape does not give the input size");
   check_shape(a, {xs[0], os[1], os[2], os[3]});
   conv_transpose(a.in().data, conv_image_of(xs, false), a.weight(0).data, a.out().data,
-                 conv_image_of(a.out().shape, false), geom_of(w));
+                 conv_image_of(a.out().shape, false), conv_geom_of(w));
 }
 
 template <class T>
@@ -107,7 +90,7 @@ void pool(const KernelArgs<T>& a, bool is_max) {
   const int nsp = static_cast<int>(x.rank()) - 2;
   const auto w = tf_window(a.node, tf_spatial_of(x.shape), tf_spatial_ints(a.node, "ksize", nsp),
                            tf_spatial_ints(a.node, "strides", nsp), std::vector<int64_t>(static_cast<size_t>(nsp), 1), false);
-  check_shape(a, out_shape(x.shape, w, x.shape.back()));
+  check_shape(a, window_out_shape(x.shape, w, x.shape.back()));
   const Tensor<T>& in = x;
   Tensor<T>& y = a.out();
   const int64_t C = x.shape.back();
