@@ -11,6 +11,8 @@ using merge::shapes_str;
 
 namespace {
 
+using merge::infer_reduce;
+using merge::reduced_count;
 using merge::tail;
 
 int64_t batch_of(const NodeView& n) {
@@ -87,27 +89,6 @@ std::vector<Shape> infer_binary(const NodeView& n) {
     return {*t};
   }
   return {merge::broadcast_with_constant(n, n.input_shapes[0], ops.constant.shape, ops.const_pos == 0 ? "x" : "y")};
-}
-
-std::vector<Shape> infer_reduce(const NodeView& n) {
-  const Shape& in = n.input_shapes[0];
-  const std::vector<bool> mask = merge::reduce_axes(n, static_cast<int64_t>(in.size()));
-  const bool keep = attr_bool(n, "keepdims");
-  Shape out;
-  for (size_t d = 0; d < in.size(); ++d) {
-    if (!mask[d]) out.push_back(in[d]);
-    else if (keep) out.push_back(1);
-  }
-  return {out};
-}
-
-int64_t reduced_count(const NodeView& n) {
-  const Shape& in = n.input_shapes[0];
-  const std::vector<bool> mask = merge::reduce_axes(n, static_cast<int64_t>(in.size()));
-  int64_t k = 1;
-  for (size_t d = 0; d < in.size(); ++d)
-    if (mask[d]) k *= in[d];
-  return k;
 }
 
 int64_t input_count(const NodeView& n) { return static_cast<int64_t>(n.input_shapes.size()); }
@@ -230,13 +211,7 @@ OpSpec tf_binary(const std::string& fn, const std::vector<std::string>& aliases,
 
 OpSpec tf_reduce(const std::string& fn, const std::string& graph_op, bool accumulates, const std::string& doc) {
   OpSpec s = tf_op(fn, {}, graph_op);
-  s.attrs = {
-      {.name = "axis", .kind = AttrKind::Any,
-       .gen = {1, -1, json::array({1, 2}), json::array({-1, 1}), 2, json::array({-2}), json::array()},
-       .doc = "int or list of ints, negative from the end, never the batch; null (all axes) is rejected"},
-      {.name = "keepdims", .kind = AttrKind::Bool, .default_value = false, .gen = {false, true},
-       .doc = "keep reduced axes as size 1"},
-  };
+  s.attrs = merge::reduce_attrs();
   s.infer = infer_reduce;
   s.tolerance.rule = ErrorRule::Monotone;  // a sum, a mean, a max or a min
   s.tolerance.ulps = accumulates ? 1 : 0;

@@ -201,4 +201,35 @@ inline std::vector<int64_t> broadcast_offsets(const Shape& in, const Shape& out)
   return offsets;
 }
 
+// Shape inference, accumulation length and attributes of a reduction over `axis` (never the batch) with
+// `keepdims` (tf.math.reduce_*): shared by the merge, tf_math and tf_logic families.
+inline std::vector<Shape> infer_reduce(const NodeView& n) {
+  const Shape& in = n.input_shapes[0];
+  const std::vector<bool> mask = reduce_axes(n, static_cast<int64_t>(in.size()));
+  const bool keep = attr_bool(n, "keepdims");
+  Shape out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (!mask[d]) out.push_back(in[d]);
+    else if (keep) out.push_back(1);
+  }
+  return {out};
+}
+
+inline int64_t reduced_count(const NodeView& n) {
+  const Shape& in = n.input_shapes[0];
+  const std::vector<bool> mask = reduce_axes(n, static_cast<int64_t>(in.size()));
+  int64_t k = 1;
+  for (size_t d = 0; d < in.size(); ++d)
+    if (mask[d]) k *= in[d];
+  return k;
+}
+
+inline std::vector<AttrSpec> reduce_attrs(std::vector<json> axis_gen = {1, -1, json::array({1, 2}), json::array({-1, 1}), 2,
+                                                                      json::array({-2}), json::array()}) {
+  return {{.name = "axis", .kind = AttrKind::Any, .gen = std::move(axis_gen),
+           .doc = "int or list of ints, negative from the end, never the batch; null (all axes) is rejected"},
+          {.name = "keepdims", .kind = AttrKind::Bool, .default_value = false, .gen = {false, true},
+           .doc = "keep reduced axes as size 1"}};
+}
+
 }  // namespace parity::merge

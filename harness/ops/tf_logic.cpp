@@ -22,6 +22,7 @@ const std::vector<DType> kBool{DType::Bool};
 const std::vector<DType> kI32{DType::I32};
 const std::vector<DType> kAny{DType::F32, DType::I32, DType::Bool};
 
+using merge::infer_reduce;
 using merge::tail;
 
 OpSpec tf_op(const std::string& fn, const std::string& graph_op, const std::string& doc) {
@@ -114,25 +115,9 @@ OpSpec logical(const std::string& fn, const std::string& graph_op, int inputs, c
   return s;
 }
 
-std::vector<Shape> infer_reduce(const NodeView& n) {
-  const Shape& in = n.input_shapes[0];
-  const std::vector<bool> mask = merge::reduce_axes(n, static_cast<int64_t>(in.size()));
-  Shape out;
-  for (size_t d = 0; d < in.size(); ++d) {
-    if (!mask[d]) out.push_back(in[d]);
-    else if (attr_bool(n, "keepdims")) out.push_back(1);
-  }
-  return {out};
-}
-
 OpSpec reduce_bool(const std::string& fn, const std::string& graph_op, const std::string& doc) {
   OpSpec s = tf_op(fn, graph_op, doc);
-  s.attrs = {
-      {.name = "axis", .kind = AttrKind::Any, .gen = {1, -1, json::array({1, 2}), json::array({-1})},
-       .doc = "int or list of ints, negative from the end, never the batch; null (all axes) is rejected"},
-      {.name = "keepdims", .kind = AttrKind::Bool, .default_value = false, .gen = {false, true},
-       .doc = "keep reduced axes as size 1"},
-  };
+  s.attrs = merge::reduce_attrs({1, -1, json::array({1, 2}), json::array({-1})});
   s.input_dtypes = {kBool};
   s.infer = infer_reduce;
   s.output_dtypes = outputs_of({DType::Bool});

@@ -18,6 +18,8 @@
 namespace parity {
 namespace {
 
+using merge::infer_reduce;
+using merge::reduced_count;
 using merge::tail;
 
 std::vector<Shape> same_shape(const NodeView& n) { return {n.input_shapes.at(0)}; }
@@ -127,31 +129,11 @@ OpSpec binary(const std::string& function, const std::string& graph_op, Interval
   return s;
 }
 
-std::vector<Shape> infer_reduce(const NodeView& n) {
-  const Shape& in = n.input_shapes[0];
-  return {tfmath::reduced_shape(in, merge::reduce_axes(n, static_cast<int64_t>(in.size())), attr_bool(n, "keepdims"))};
-}
-
-int64_t reduced_count(const NodeView& n) {
-  const Shape& in = n.input_shapes[0];
-  const std::vector<bool> mask = merge::reduce_axes(n, static_cast<int64_t>(in.size()));
-  int64_t k = 1;
-  for (size_t d = 0; d < in.size(); ++d)
-    if (mask[d]) k *= in[d];
-  return k;
-}
-
 // As merge.cpp's tf_reduce: `axis` never includes the batch (null = every axis is rejected).
 OpSpec reduction(const std::string& function, const std::string& graph_op, Interval domain, ErrorRule rule,
                  double ulps, std::string doc, std::vector<std::string> aliases = {}) {
   OpSpec s = tf_op(function, graph_op, std::move(aliases));
-  s.attrs = {
-      {.name = "axis", .kind = AttrKind::Any,
-       .gen = {1, -1, json::array({1, 2}), json::array({-1, 1}), 2, json::array({-2}), json::array()},
-       .doc = "int or list of ints, negative from the end, never the batch; null (all axes) is rejected"},
-      {.name = "keepdims", .kind = AttrKind::Bool, .default_value = false, .gen = {false, true},
-       .doc = "keep reduced axes as size 1"},
-  };
+  s.attrs = merge::reduce_attrs();
   s.infer = infer_reduce;
   s.domain = domain;
   s.tolerance.rule = rule;

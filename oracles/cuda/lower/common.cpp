@@ -177,4 +177,19 @@ const LowerTable& default_lowerings() {
   return table;
 }
 
+BinaryDevOperands binary_dev_operands(const LowerArgs& a, const merge::BinaryOperands& ops) {
+  DevTensor c;
+  if (ops.const_pos >= 0)
+    c = upload(a.be, ops.constant.shape, std::vector<float>(ops.constant.values.begin(), ops.constant.values.end()));
+  BinaryDevOperands r;
+  size_t next = 0;
+  r.x = ops.const_pos == 0 ? c : a.in(next++);
+  r.y = ops.const_pos == 1 ? c : a.in(next++);
+  auto out = merge::broadcast_shapes(r.x.shape, r.y.shape);
+  if (!out) fail_node(a.node, "operands do not broadcast");
+  check_out_shape(a, *out);
+  r.out = *out;
+  return r;
+}
+
 }  // namespace parity::cuda

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/catalog/attrs.h"
+#include "harness/ops/merge_util.h"
 #include "oracles/cuda/backend.h"
 
 namespace parity::cuda {
@@ -78,5 +79,14 @@ void gemm_row_major(Backend& be, bool trans_a, bool trans_b, int64_t M, int64_t 
                     int64_t stride_a = 0, int64_t stride_b = 0, int64_t stride_c = 0);
 // A new backend tensor holding `values` (weights, constants).
 DevTensor upload(Backend& be, const Shape& shape, const std::vector<float>& values);
+
+// The two operands of a TF binary op (merge::binary_operands: input tensors, or one input and the constant x /
+// y, which TF converts to a float32 tensor: uploaded here) and their broadcast shape, checked as the node's
+// output shape.
+struct BinaryDevOperands {
+  DevTensor x, y;
+  Shape out;
+};
+BinaryDevOperands binary_dev_operands(const LowerArgs& a, const merge::BinaryOperands& ops);
 
 }  // namespace parity::cuda

@@ -62,16 +62,8 @@ void concat_k(const LowerArgs& a) {
 }
 
 void binary_op(const LowerArgs& a, BinaryOp op) {
-  const merge::BinaryOperands ops = merge::binary_operands(a.node);
-  DevTensor c;
-  if (ops.const_pos >= 0)  // TF converts the constant to a float32 tensor
-    c = upload(a.be, ops.constant.shape, std::vector<float>(ops.constant.values.begin(), ops.constant.values.end()));
-  const DevTensor* operand[2];
-  for (int k = 0, next = 0; k < 2; ++k) operand[k] = k == ops.const_pos ? &c : &a.in(static_cast<size_t>(next++));
-  auto out = merge::broadcast_shapes(operand[0]->shape, operand[1]->shape);
-  if (!out) fail_node(a.node, "operands do not broadcast");
-  check_out_shape(a, *out);
-  binary(a.be, op, operand[0]->p, operand[0]->shape, operand[1]->p, operand[1]->shape, a.out().p, *out);
+  const BinaryDevOperands o = binary_dev_operands(a, merge::binary_operands(a.node));
+  binary(a.be, op, o.x.p, o.x.shape, o.y.p, o.y.shape, a.out().p, o.out);
 }
 
 template <BinaryOp op>

@@ -22,23 +22,15 @@ void unary_op(const LowerArgs& a) {
 
 template <tfm::Binary op>
 void binary_op(const LowerArgs& a) {
-  const merge::BinaryOperands ops = tfmath::binary_operands(a.node);
-  DevTensor c;
-  if (ops.const_pos >= 0)  // TF converts the constant to a float32 tensor
-    c = upload(a.be, ops.constant.shape, std::vector<float>(ops.constant.values.begin(), ops.constant.values.end()));
-  const DevTensor* operand[2];
-  for (int k = 0, next = 0; k < 2; ++k) operand[k] = k == ops.const_pos ? &c : &a.in(static_cast<size_t>(next++));
-  auto out = merge::broadcast_shapes(operand[0]->shape, operand[1]->shape);
-  if (!out) fail_node(a.node, "operands do not broadcast");
-  check_out_shape(a, *out);
+  const BinaryDevOperands o = binary_dev_operands(a, tfmath::binary_operands(a.node));
   TfMathBinaryKernel k;
   k.op = op;
-  k.a = broadcast_strides(operand[0]->shape, *out);
-  k.b = broadcast_strides(operand[1]->shape, *out);
-  k.x = operand[0]->p;
-  k.w = operand[1]->p;
+  k.a = broadcast_strides(o.x.shape, o.out);
+  k.b = broadcast_strides(o.y.shape, o.out);
+  k.x = o.x.p;
+  k.w = o.y.p;
   k.y = a.out().p;
-  a.be.run(k, num_elements(*out));
+  a.be.run(k, num_elements(o.out));
 }
 
 // AddN: out = x0, then out += xi, left to right as the reference kernel adds.
