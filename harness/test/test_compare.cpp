@@ -593,7 +593,7 @@ TEST(Budget, OverflowToInfinityIsUnbounded) {
   const Reference R = compute_reference(g, cat(), kern(), {in}, DType::F32);
   EXPECT_EQ(R.budgets.at(e)[0], std::numeric_limits<double>::infinity());
   EXPECT_EQ(R.budgets.at(g.outputs[0])[0], std::numeric_limits<double>::infinity());
-  EXPECT_LT(R.budgets.at(g.outputs[0])[1], 1e-5);
+  EXPECT_LT(R.budgets.at(g.outputs[0])[1], 1e-5);  // sin(e): exp's few ulps at e (2.7) plus sin's own, about 2e-6
   Cpu32Executor cpu(cat(), kern());
   EXPECT_TRUE(std::isnan(cpu.run(g, {in}).outputs[0][0]));
   CaseFile cf;
