@@ -1,6 +1,7 @@
 #pragma once
 // The interface every executor implements: the float64 reference, its float32 twin, and (later) CUDA and
 // the converted-model executors (TF.js in Node, in a browser).
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -61,19 +62,27 @@ class Executor {
   virtual RunResult run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) = 0;
 
   // The same run in two halves, so that executors working in other processes (the TF.js workers) compute
-  // while the caller does something else: start_run() hands the work off, finish_run() waits and returns
-  // or throws what run() would. g and inputs must outlive finish_run(); every start_run() that returned
-  // needs its finish_run(). By default the whole run happens in finish_run().
-  virtual void start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) {
-    deferred_ = Deferred{&g, &inputs, opt};
+  // while the caller does something else: start_run() hands the work off and returns a ticket;
+  // finish_run(ticket) waits and returns or throws what run() would. Several runs may be started before any
+  // is finished (a campaign sends the next case while it judges this one), and they may be finished in any
+  // order: an executor that computes in order keeps the results it reads early for their own finish_run.
+  // g and inputs must outlive finish_run(); every ticket needs a finish_run() or a cancel_run(). run() may
+  // be called while runs are started. By default the whole run happens in finish_run().
+  using Ticket = uint64_t;
+  virtual Ticket start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) {
+    deferred_[++last_ticket_] = Deferred{&g, &inputs, opt};
+    return last_ticket_;
   }
-  virtual RunResult finish_run() {
-    const Deferred d = deferred_;
+  virtual RunResult finish_run(Ticket t) {
+    auto it = deferred_.find(t);
+    if (it == deferred_.end()) throw std::logic_error("Executor::finish_run: no started run with this ticket");
+    const Deferred d = it->second;
+    deferred_.erase(it);
     return run(*d.graph, *d.inputs, d.opt);
   }
   // Drops a started run whose result is no longer wanted (the case turned out not to be evaluable), leaving
   // the executor ready for the next one. By default nothing ran yet, so there is nothing to do.
-  virtual void cancel_run() noexcept {}
+  virtual void cancel_run(Ticket t) noexcept { deferred_.erase(t); }
 
  private:
   struct Deferred {
@@ -81,7 +90,8 @@ class Executor {
     const std::vector<Tensor<double>>* inputs = nullptr;
     RunOptions opt;
   };
-  Deferred deferred_;
+  std::map<Ticket, Deferred> deferred_;
+  Ticket last_ticket_ = 0;
 };
 
 // How to build the executors that run another program (TF.js in Node): which TF.js, how long to wait.

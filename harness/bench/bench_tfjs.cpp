@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <map>
 
 #include "harness/engine/compare.h"
@@ -143,7 +144,7 @@ struct Split {
 // row and no worker is inside TF.js counts as ref64's kernels; everything else is parity's own (generation,
 // reference and budgets, conversion, transport, reading replies, comparison, and TF.js runs that failed).
 // Returns ms/case.
-double bench_generated(int cases, bool overlap) {
+double bench_generated(int cases, bool overlap, std::vector<uint64_t>* every_ran = nullptr) {
   GenConfig cfg;
   const CaseGenerator gen(cat(), cfg);
   std::vector<std::unique_ptr<Executor>> owned, wrapped;
@@ -163,6 +164,9 @@ double bench_generated(int cases, bool overlap) {
     const CaseFile cf = gen.generate(42, 0).cf;
     (void)evaluate_case(cf, execs, cat(), kern, cmp);
   }
+  std::vector<std::vector<TfjsTiming>> logs(owned.size());
+  for (size_t k = 0; k < owned.size(); ++k)
+    if (auto* te = dynamic_cast<TfjsExecutor*>(owned[k].get())) te->log_timings(&logs[k]);
   // The workers report wall-clock (epoch) times; cases are timed on the steady clock.
   const double epoch_minus_steady =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
@@ -198,12 +202,15 @@ double bench_generated(int cases, bool overlap) {
       const bool ran = ev.disposition == Disposition::Passed || ev.disposition == Disposition::Diverged ||
                        ev.disposition == Disposition::Mistrusted;
       every_ok = every_ok && ran;
-      const TfjsTiming& t = te->last_timing();
-      if (!ran || t.load_at <= 0) continue;
-      // A DIVERGED run was repeated with intermediates; only the repeat's TF.js time is placed (the first
-      // run's counts as parity's own: conservative).
-      tf.push_back(clip(t.load_at - epoch_minus_steady, t.load_at - epoch_minus_steady + t.load));
-      tf.push_back(clip(t.predict_at - epoch_minus_steady, t.predict_at - epoch_minus_steady + t.predict));
+      if (!ran) continue;
+    }
+    for (std::vector<TfjsTiming>& log : logs) {  // every successful run (a DIVERGED run's localizing repeat too)
+      for (const TfjsTiming& t : log) {
+        if (t.load_at <= 0) continue;
+        tf.push_back(clip(t.load_at - epoch_minus_steady, t.load_at - epoch_minus_steady + t.load));
+        tf.push_back(clip(t.predict_at - epoch_minus_steady, t.predict_at - epoch_minus_steady + t.predict));
+      }
+      log.clear();
     }
     both = tf;
     for (const EvaluateTrace::Span& sp : tr.spans) {
@@ -218,6 +225,7 @@ double bench_generated(int cases, bool overlap) {
     s.own = s.wall - s.tfjs - s.ref64;
     all.add(s);
     if (every_ok) ok.add(s);
+    if (every_ok && every_ran) every_ran->push_back(static_cast<uint64_t>(i));
     const GraphSize gs = graph_size(cat(), cf.graph, cf.batch);
     nodes = std::max<int64_t>(nodes, gs.op_nodes);
     max_elems = std::max(max_elems, gs.max_elements);
@@ -246,6 +254,90 @@ double bench_generated(int cases, bool overlap) {
   line("critical path, all cases", all);
   line("critical path, cases every TF.js executor ran", ok);
   return 1e3 * wall / cases;
+}
+
+// The same cases pipelined as `parity run` runs them: case i+1 is generated and its TF.js requests sent
+// before case i is judged, so each worker finds its next request waiting when it answers. Cases overlap,
+// so the wall is split over the whole run rather than per case: time during which either worker is inside
+// TF.js (every successful run, a DIVERGED run's localizing repeat included), then time during which ref64
+// computes its row and no worker is in TF.js; the rest is parity's own.
+void bench_pipelined(const std::vector<uint64_t>& indices, const char* what) {
+  if (indices.empty()) return;
+  GenConfig cfg;
+  const CaseGenerator gen(cat(), cfg);
+  std::vector<std::unique_ptr<Executor>> owned;
+  std::vector<Executor*> execs;
+  for (const char* n : {"ref64", "tfjs-cpu", "tfjs-wasm"}) {
+    owned.push_back(make_executor(n));
+    execs.push_back(owned.back().get());
+  }
+  const KernelTable& kern = default_kernels();
+  const Comparator cmp;
+  {
+    const CaseFile cf = gen.generate(42, 0).cf;
+    (void)evaluate_case(cf, execs, cat(), kern, cmp);
+  }
+  std::vector<TfjsTiming> log;
+  for (auto& e : owned)
+    if (auto* te = dynamic_cast<TfjsExecutor*>(e.get())) te->log_timings(&log);
+  const double epoch_minus_steady =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+      std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  auto steady_s = [](Clock::time_point t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); };
+  EvaluateTrace trace;
+  struct Ahead {
+    CaseFile cf;
+    std::unique_ptr<StartedCase> started;
+  };
+  auto prepare = [&](uint64_t index) {
+    auto a = std::make_unique<Ahead>();
+    a->cf = gen.generate(42, index).cf;
+    try {
+      a->started = start_case(a->cf, execs, cat(), &trace);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "case {}: {}\n", index, e.what());
+    }
+    return a;
+  };
+  const auto t0 = Clock::now();
+  std::deque<std::unique_ptr<Ahead>> ahead;
+  size_t next = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    while (next < indices.size() && next <= i + 1) ahead.push_back(prepare(indices[next++]));  // one case ahead
+    std::unique_ptr<Ahead> cur = std::move(ahead.front());
+    ahead.pop_front();
+    if (cur->started) {
+      try {
+        (void)finish_case(*cur->started, kern, cmp);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "case {}: {}\n", indices[i], e.what());
+      }
+    }
+  }
+  const double wall = since(t0);
+  for (auto& e : owned)
+    if (auto* te = dynamic_cast<TfjsExecutor*>(e.get())) te->log_timings(nullptr);
+  std::vector<std::pair<double, double>> tf, both;
+  for (const TfjsTiming& t : log) {
+    if (t.load_at <= 0) continue;
+    tf.push_back({t.load_at - epoch_minus_steady, t.load_at - epoch_minus_steady + t.load});
+    tf.push_back({t.predict_at - epoch_minus_steady, t.predict_at - epoch_minus_steady + t.predict});
+  }
+  both = tf;
+  std::map<std::string, double> step_s;
+  for (const EvaluateTrace::Span& sp : trace.spans) {
+    step_s[sp.step + (sp.executor.empty() ? "" : " " + sp.executor)] += std::chrono::duration<double>(sp.end - sp.begin).count();
+    if (sp.step == "finish" && sp.executor == "ref64") both.push_back({steady_s(sp.begin), steady_s(sp.end)});
+  }
+  const double in_tf = union_length(tf), in_ref = union_length(both) - in_tf;
+  const double own = wall - in_tf - in_ref;
+  const size_t n = indices.size();
+  fmt::print("  {} ({} cases): {:.1f} cases/s ({:.2f} ms per case); inside TF.js {:.1f}%, ref64's row {:.1f}%, "
+             "parity's own {:.1f}% of the wall (target <= 20%)\n", what, n, n / wall, 1e3 * wall / n, 100 * in_tf / wall,
+             100 * in_ref / wall, 100 * own / wall);
+  std::string steps;
+  for (const auto& [k, x] : step_s) steps += fmt::format("{}{} {:.3f}", steps.empty() ? "" : ", ", k, 1e3 * x / n);
+  fmt::print("    ms per case in each step: {}\n", steps);
 }
 
 // The alternative the worker replaces: a fresh node process (start, load TF.js, hello, one case, exit).
@@ -287,8 +379,15 @@ int main(int argc, char** argv) {
     TfjsExecutor probe("cpu", cat());
     fmt::print("TF.js: {}\n\n", probe.version());
     bench_fixed(runs);
-    const double ms = bench_generated(cases, true);
+    std::vector<uint64_t> every_ran;
+    const double ms = bench_generated(cases, true, &every_ran);
     (void)bench_generated(cases, false);
+    fmt::print("\n== the same cases pipelined across cases, as `parity run` runs them (next case sent before this one "
+               "is judged)\n");
+    std::vector<uint64_t> all(static_cast<size_t>(cases));
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    bench_pipelined(all, "all cases");
+    bench_pipelined(every_ran, "only the cases every TF.js executor ran");
     bench_naive(naive, ms);
   } catch (const std::exception& e) {
     fmt::print(stderr, "bench_tfjs: {}\n", e.what());

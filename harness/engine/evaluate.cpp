@@ -49,54 +49,58 @@ std::vector<Tensor<double>> case_inputs(const CaseFile& cf, const Catalog& c) {
 
 CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& executors, const Catalog& c,
                           const KernelTable& k, const Comparator& cmp, EvaluateTrace* trace) {
-  CaseVerdict verdict;
-  auto traced = [&](const char* step, const std::string& executor, std::chrono::steady_clock::time_point begin) {
-    if (trace) trace->spans.push_back({step, executor, begin, std::chrono::steady_clock::now()});
-  };
-  validate(cf.graph, c);
-  const std::vector<Tensor<double>> inputs = case_inputs(cf, c);
+  const std::unique_ptr<StartedCase> s = start_case(cf, executors, c, trace);
+  return finish_case(*s, k, cmp);
+}
 
-  // Every executor's run is started first and finished after the reference is computed: executors that
-  // work in another process (the TF.js workers) then compute at the same time as each other and as the
-  // reference; the others run in finish_run. A run that failed to start keeps its exception for its verdict.
-  struct Slot {
-    ExecutorVerdict ev;
-    bool refused = false;  // unsupported up front: never started
-    bool started = false;
-    std::exception_ptr start_error;
-    double start_seconds = 0;
-  };
-  std::vector<Slot> slots(executors.size());
+StartedCase::~StartedCase() {
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (slots[i].started) executors[i]->cancel_run(slots[i].ticket);
+}
+
+// Every executor's run is started first and finished after the reference is computed: executors that work
+// in another process (the TF.js workers) then compute at the same time as each other and as the reference;
+// the others run in finish_run. A run that failed to start keeps its exception for its verdict.
+std::unique_ptr<StartedCase> start_case(const CaseFile& cf, const std::vector<Executor*>& executors, const Catalog& c,
+                                        EvaluateTrace* trace) {
+  validate(cf.graph, c);
+  auto s = std::make_unique<StartedCase>(cf, executors, c, trace);
+  s->inputs = case_inputs(cf, c);
+  s->slots.resize(executors.size());
   for (size_t i = 0; i < executors.size(); ++i) {
-    Slot& s = slots[i];
-    s.ev.executor = executors[i]->name();
+    StartedCase::Slot& slot = s->slots[i];
+    slot.ev.executor = executors[i]->name();
     if (std::string why = unsupported(cf.graph, *executors[i]); !why.empty()) {
-      s.ev.disposition = Disposition::Unsupported;
-      s.ev.reason = why;
-      s.refused = true;
+      slot.ev.disposition = Disposition::Unsupported;
+      slot.ev.reason = why;
+      slot.refused = true;
       continue;
     }
     const auto t_start = std::chrono::steady_clock::now();
     try {
-      executors[i]->start_run(cf.graph, inputs);
-      s.started = true;
+      slot.ticket = executors[i]->start_run(cf.graph, s->inputs);
+      slot.started = true;
     } catch (...) {
-      s.start_error = std::current_exception();
+      slot.start_error = std::current_exception();
     }
-    s.start_seconds = seconds_since(t_start);
-    traced("start", s.ev.executor, t_start);
+    slot.start_seconds = seconds_since(t_start);
+    if (trace) trace->spans.push_back({"start", slot.ev.executor, t_start, std::chrono::steady_clock::now()});
   }
-  // Should the reference throw (a case that cannot be evaluated), the started runs are cancelled, so no
-  // worker is left with an unread reply.
-  struct CancelStarted {
-    const std::vector<Executor*>& ex;
-    std::vector<Slot>& slots;
-    ~CancelStarted() {
-      for (size_t i = 0; i < ex.size(); ++i)
-        if (slots[i].started) ex[i]->cancel_run();
-    }
-  } cancel_started{executors, slots};
+  return s;
+}
 
+CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& cmp) {
+  const CaseFile& cf = s.cf;
+  const Catalog& c = s.catalog;
+  const std::vector<Executor*>& executors = s.executors;
+  const std::vector<Tensor<double>>& inputs = s.inputs;
+  CaseVerdict verdict;
+  auto traced = [&](const char* step, const std::string& executor, std::chrono::steady_clock::time_point begin) {
+    if (s.trace) s.trace->spans.push_back({step, executor, begin, std::chrono::steady_clock::now()});
+  };
+
+  // Should the reference throw (a case that cannot be evaluated), the started runs are cancelled by the
+  // StartedCase, so no worker is left with an unread reply.
   auto t0 = std::chrono::steady_clock::now();
   const Reference ref32 = compute_reference(cf.graph, c, k, inputs, DType::F32);
   // float16 executors (tfjs-webgl-f16) are judged against float16 budgets, computed once when one is present.
@@ -108,17 +112,17 @@ CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& exec
 
   for (size_t i = 0; i < executors.size(); ++i) {
     Executor* ex = executors[i];
-    Slot& s = slots[i];
-    ExecutorVerdict& ev = s.ev;
-    if (!s.refused) {
+    StartedCase::Slot& slot = s.slots[i];
+    ExecutorVerdict& ev = slot.ev;
+    if (!slot.refused) {
       const Reference& ref = ex->compute_dtype() == DType::F16 ? *ref16 : ref32;
       RunResult run;
       bool ran = false;
       t0 = std::chrono::steady_clock::now();
       try {
-        if (s.start_error) std::rethrow_exception(s.start_error);
-        s.started = false;
-        run = ex->finish_run();
+        if (slot.start_error) std::rethrow_exception(slot.start_error);
+        slot.started = false;
+        run = ex->finish_run(slot.ticket);
         ran = true;
       } catch (const UnsupportedOpError& e) {
         ev.disposition = Disposition::Unsupported;
@@ -138,7 +142,7 @@ CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& exec
       }
       // Time spent in this executor's calls: an executor in another process computed in between, so its
       // finish_run waits only for what the reference and the executors before it did not cover.
-      ev.seconds = s.start_seconds + seconds_since(t0);
+      ev.seconds = slot.start_seconds + seconds_since(t0);
       traced("finish", ev.executor, t0);
       ev.version = ex->version();
       if (ran) {
@@ -151,20 +155,37 @@ CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& exec
           traced("compare", ev.executor, t_compare);
           ev.disposition = ev.compare.disposition;
           ev.reason = ev.compare.reason;
-          // Localize a divergence with a second run that exposes every node's output, when the executor can.
-          if (ev.disposition == Disposition::Diverged) {
-            try {
-              RunResult full = ex->run(cf.graph, inputs, RunOptions{.want_intermediates = true});
-              if (!full.intermediates.empty()) {
-                ev.compare.first_divergent_node = cmp.compare(cf.graph, ref, full).first_divergent_node;
-                if (!ev.compare.first_divergent_node.empty())
-                  ev.reason += fmt::format("; first divergent node '{}'", ev.compare.first_divergent_node);
-              }
-            } catch (const std::exception&) {
-              // The verdict stands without localization.
-            }
-          }
         }
+      }
+    }
+  }
+
+  // Localize divergences with a second run that exposes every node's output, when the executor can. All
+  // these runs are started before any is finished, so executors in other processes repeat at the same time.
+  std::vector<std::optional<Executor::Ticket>> repeat(executors.size());
+  for (size_t i = 0; i < executors.size(); ++i) {
+    if (s.slots[i].ev.disposition != Disposition::Diverged) continue;
+    try {
+      repeat[i] = executors[i]->start_run(cf.graph, inputs, RunOptions{.want_intermediates = true});
+    } catch (const std::exception&) {
+      // The verdict stands without localization.
+    }
+  }
+  for (size_t i = 0; i < executors.size(); ++i) {
+    ExecutorVerdict& ev = s.slots[i].ev;
+    if (repeat[i]) {
+      const auto t_localize = std::chrono::steady_clock::now();
+      try {
+        const RunResult full = executors[i]->finish_run(*repeat[i]);
+        traced("localize", ev.executor, t_localize);
+        if (!full.intermediates.empty()) {
+          const Reference& ref = executors[i]->compute_dtype() == DType::F16 ? *ref16 : ref32;
+          ev.compare.first_divergent_node = cmp.compare(cf.graph, ref, full).first_divergent_node;
+          if (!ev.compare.first_divergent_node.empty())
+            ev.reason += fmt::format("; first divergent node '{}'", ev.compare.first_divergent_node);
+        }
+      } catch (const std::exception&) {
+        // The verdict stands without localization.
       }
     }
     verdict.overall = worst(verdict.overall, ev.disposition);

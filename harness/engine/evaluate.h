@@ -2,11 +2,14 @@
 // Running one case on a set of executors and judging each: the step `parity run`, `replay` and `check`
 // share. Every executor failure becomes a disposition; nothing here throws for an executor's sake.
 #include <chrono>
+#include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "harness/engine/compare.h"
 #include "harness/io/case_file.h"
+#include "oracles/executor.h"
 
 namespace parity {
 
@@ -29,7 +32,7 @@ struct CaseVerdict {
 std::vector<Tensor<double>> case_inputs(const CaseFile& cf, const Catalog& c);
 
 // Where a case's wall time went, for benchmarks: one span per step, in order ("reference" with budgets;
-// per executor "start", "finish" and "compare"). Executors in other processes work between start and finish.
+// per executor "start", "finish", "compare", and "localize" for a DIVERGED run's repeat with intermediates). Executors in other processes work between start and finish.
 struct EvaluateTrace {
   struct Span {
     std::string step, executor;
@@ -41,5 +44,38 @@ struct EvaluateTrace {
 // Throws ParityError only when the case itself cannot be evaluated (invalid graph or inputs).
 CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& executors, const Catalog& c,
                           const KernelTable& k, const Comparator& cmp, EvaluateTrace* trace = nullptr);
+
+// evaluate_case in two halves, so that a campaign can start the next case's runs (the TF.js workers then
+// compute it) before it judges this one: start_case validates the case, draws its inputs and starts every
+// executor's run; finish_case computes the reference, finishes the runs in executor order and judges them.
+// A started case holds the inputs its runs read and must stay where it is (executors keep pointers to it
+// and to `cf`) until finished; destroying it unfinished cancels its runs.
+struct StartedCase {
+  struct Slot {
+    ExecutorVerdict ev;
+    bool refused = false;  // unsupported up front: never started
+    bool started = false;  // a ticket not finished or cancelled yet
+    Executor::Ticket ticket = 0;
+    std::exception_ptr start_error;
+    double start_seconds = 0;
+  };
+  const CaseFile& cf;
+  std::vector<Executor*> executors;
+  const Catalog& catalog;
+  EvaluateTrace* trace = nullptr;
+  std::vector<Tensor<double>> inputs;
+  std::vector<Slot> slots;
+
+  StartedCase(const CaseFile& cf, std::vector<Executor*> executors, const Catalog& c, EvaluateTrace* trace)
+      : cf(cf), executors(std::move(executors)), catalog(c), trace(trace) {}
+  StartedCase(const StartedCase&) = delete;
+  StartedCase& operator=(const StartedCase&) = delete;
+  ~StartedCase();
+};
+// Throws ParityError when the case cannot be evaluated (nothing is left started then).
+std::unique_ptr<StartedCase> start_case(const CaseFile& cf, const std::vector<Executor*>& executors, const Catalog& c,
+                                        EvaluateTrace* trace = nullptr);
+// Throws ParityError when the reference cannot be computed (the runs are cancelled).
+CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& cmp);
 
 }  // namespace parity

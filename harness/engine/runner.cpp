@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -99,6 +100,18 @@ struct Slot {
   uint64_t diverged = 0, errored = 0;
 };
 
+// A claimed case, generated and with its executor runs started (the TF.js workers compute it while the
+// worker thread judges the case before). Stays where it is: the started runs point into it.
+struct Prepared {
+  uint64_t pos = 0, index = 0;
+  bool skip = false;  // already complete on disk (resume)
+  GeneratedCase gc;
+  std::string gen_error;   // the generator failed
+  std::string eval_error;  // the case could not be evaluated at all (a generator bug)
+  double t_gen = 0, t_start = 0;
+  std::unique_ptr<StartedCase> started;
+};
+
 // Per-worker state: executors are not shared between threads.
 struct Worker {
   std::vector<std::unique_ptr<Executor>> owned;
@@ -124,7 +137,9 @@ class Campaign {
   }
   void load_completed();
   void work(Worker& w);
-  Slot process(Worker& w, uint64_t index);
+  std::optional<uint64_t> claim(bool wait);
+  std::unique_ptr<Prepared> prepare(Worker& w, uint64_t pos);
+  Slot complete(Worker& w, Prepared& p);
   void finish(uint64_t pos, Slot slot);
   bool in_range(uint64_t pos) const;
   uint64_t index_of(uint64_t pos) const { return uint64_t(cfg_.shard - 1) + pos * uint64_t(cfg_.shards); }
@@ -231,33 +246,57 @@ void Campaign::load_completed() {
   if (cut != std::numeric_limits<uint64_t>::max()) fs::resize_file(file, cut);
 }
 
-Slot Campaign::process(Worker& w, uint64_t index) {
-  Slot slot;
-  const std::string id = fmt::format("s{}-{}", cfg_.seed, index);
-  auto t0 = Clock::now();
-  GeneratedCase gc;
-  std::string gen_error;
-  try {
-    gc = gen_->generate(cfg_.seed, index);
-  } catch (const std::exception& e) {
-    gen_error = flat(e.what());
+std::unique_ptr<Prepared> Campaign::prepare(Worker& w, uint64_t pos) {
+  auto p = std::make_unique<Prepared>();
+  p->pos = pos;
+  p->index = index_of(pos);
+  if (completed_.count(p->index)) {
+    p->skip = true;
+    return p;
   }
-  const double t_gen = since(t0);
-  w.t.generate += t_gen;
+  auto t0 = Clock::now();
+  try {
+    p->gc = gen_->generate(cfg_.seed, p->index);
+  } catch (const std::exception& e) {
+    p->gen_error = flat(e.what());
+  }
+  p->t_gen = since(t0);
+  w.t.generate += p->t_gen;
+  if (!p->gen_error.empty()) return p;
+  auto t1 = Clock::now();
+  try {
+    p->started = start_case(p->gc.cf, w.all, cat_);
+  } catch (const ParityError& e) {
+    p->eval_error = "case cannot be evaluated: " + flat(e.what());
+  } catch (const std::exception& e) {
+    p->eval_error = "internal error evaluating the case: " + flat(e.what());
+  }
+  p->t_start = since(t1);
+  return p;
+}
+
+Slot Campaign::complete(Worker& w, Prepared& p) {
+  Slot slot;
+  const uint64_t index = p.index;
+  const std::string id = fmt::format("s{}-{}", cfg_.seed, index);
+  const GeneratedCase& gc = p.gc;
+  const std::string& gen_error = p.gen_error;
+  const double t_gen = p.t_gen;
 
   CaseVerdict v;
-  std::string eval_error;  // the case could not be evaluated at all (a generator bug)
+  std::string& eval_error = p.eval_error;
   auto t1 = Clock::now();
-  if (gen_error.empty()) {
+  if (p.started) {
     try {
-      v = evaluate_case(gc.cf, w.all, cat_, kernels_, cmp_);
+      v = finish_case(*p.started, kernels_, cmp_);
     } catch (const ParityError& e) {
       eval_error = "case cannot be evaluated: " + flat(e.what());
     } catch (const std::exception& e) {
       eval_error = "internal error evaluating the case: " + flat(e.what());
     }
+    p.started.reset();  // cancels what finish_case did not finish (after a throw)
   }
-  const double t_eval = since(t1);
+  const double t_eval = p.t_start + since(t1);
   w.t.evaluate += t_eval;
   w.t.reference += v.reference_seconds;
   for (const auto& ev : v.executors) w.t.executors += ev.seconds;
@@ -439,31 +478,42 @@ void Campaign::progress_line(bool final) {
                    << std::flush;
 }
 
+// The next position of the stream, or nothing when the run is over (or, without `wait`, when claiming
+// now would have to wait for the writer).
+std::optional<uint64_t> Campaign::claim(bool wait) {
+  std::unique_lock lock(mu_);
+  // Bounded look-ahead keeps memory flat when one case (a long shrink) holds up the in-order writer.
+  const uint64_t window = 64 * uint64_t(std::max(1, opt_.jobs));
+  auto room = [&] { return stop_ || next_claim_ < next_write_ + window; };
+  if (wait) cv_.wait(lock, room);
+  else if (!room()) return std::nullopt;
+  if (!stop_ && ((cfg_.time_limit && Clock::now() >= deadline_) || (opt_.interrupt && opt_.interrupt->load()))) {
+    stop_ = true;
+    stats_.stopped_early = true;
+  }
+  if (stop_ || !in_range(next_claim_)) {
+    cv_.notify_all();
+    return std::nullopt;
+  }
+  return next_claim_++;
+}
+
+// Each worker keeps one case ahead: the next case is generated and its runs started before this one is
+// judged, so executors in other processes (the TF.js workers) compute it while this thread computes the
+// reference, compares, writes rows and shrinks. The look-ahead never waits for the writer (the writer may be
+// waiting for this very case).
 void Campaign::work(Worker& w) {
-  for (;;) {
-    uint64_t pos = 0;
-    {
-      std::unique_lock lock(mu_);
-      // Bounded look-ahead keeps memory flat when one case (a long shrink) holds up the in-order writer.
-      const uint64_t window = 64 * uint64_t(std::max(1, opt_.jobs));
-      cv_.wait(lock, [&] { return stop_ || next_claim_ < next_write_ + window; });
-      if (!stop_ && ((cfg_.time_limit && Clock::now() >= deadline_) || (opt_.interrupt && opt_.interrupt->load()))) {
-        stop_ = true;
-        stats_.stopped_early = true;
-      }
-      if (stop_ || !in_range(next_claim_)) {
-        cv_.notify_all();
-        return;
-      }
-      pos = next_claim_++;
-    }
-    const uint64_t index = index_of(pos);
+  std::unique_ptr<Prepared> cur;
+  if (auto pos = claim(true)) cur = prepare(w, *pos);
+  while (cur) {
+    std::unique_ptr<Prepared> next;
+    if (auto pos = claim(false)) next = prepare(w, *pos);
     Slot slot;
-    if (completed_.count(index)) {
+    if (cur->skip) {
       slot.skip = true;
     } else {
       try {
-        slot = process(w, index);
+        slot = complete(w, *cur);
       } catch (...) {  // writing a case file failed: the run cannot go on without losing results
         std::unique_lock lock(mu_);
         if (!error_) error_ = std::current_exception();
@@ -472,7 +522,10 @@ void Campaign::work(Worker& w) {
         return;
       }
     }
-    finish(pos, std::move(slot));
+    finish(cur->pos, std::move(slot));
+    cur = std::move(next);
+    if (!cur)
+      if (auto pos = claim(true)) cur = prepare(w, *pos);
   }
 }
 

@@ -406,16 +406,19 @@ class SplitLogger final : public Executor {
   RunResult run(const Graph& g, const std::vector<Tensor<double>>& xs, const RunOptions& o = {}) override {
     return inner_.run(g, xs, o);
   }
-  void start_run(const Graph& g, const std::vector<Tensor<double>>& xs, const RunOptions& o = {}) override {
+  Ticket start_run(const Graph& g, const std::vector<Tensor<double>>& xs, const RunOptions& o = {}) override {
     log_.push_back("start " + name_);
     if (start_fails_) throw ExecutorError("crash", "the worker vanished");
-    Executor::start_run(g, xs, o);  // the run happens in finish_run (through run())
+    return Executor::start_run(g, xs, o);  // the run happens in finish_run (through run())
   }
-  RunResult finish_run() override {
+  RunResult finish_run(Ticket t) override {
     log_.push_back("finish " + name_);
-    return Executor::finish_run();
+    return Executor::finish_run(t);
   }
-  void cancel_run() noexcept override { log_.push_back("cancel " + name_); }
+  void cancel_run(Ticket t) noexcept override {
+    log_.push_back("cancel " + name_);
+    Executor::cancel_run(t);
+  }
 
  private:
   Executor& inner_;
@@ -452,6 +455,39 @@ TEST(Evaluate, StartsEveryExecutorBeforeFinishingAny) {
   bad.inputs = std::vector<NamedTensor>{{"x", Tensor<double>({1, 3, 2}, {1, 2, 0, 0, 0, 3})}};
   EXPECT_THROW(evaluate_case(bad, {&a, &b}, cat(), kern(), Comparator()), ParityError);
   EXPECT_EQ(log, (std::vector<std::string>{"start a", "start b", "cancel a", "cancel b"}));
+}
+
+// A campaign starts the next case before it judges this one: two started cases finished in either order
+// give exactly what evaluate_case gives for each, and a started case dropped unfinished cancels its runs.
+TEST(Evaluate, StartedCasesFinishInAnyOrderAndCancelWhenDropped) {
+  Cpu32Executor cpu(cat(), kern());
+  std::vector<std::string> log;
+  SplitLogger a(cpu, "a", log);
+  CaseFile first = chain_case(), second = chain_case();
+  second.input_seed = 10;
+  const CaseVerdict want1 = evaluate_case(first, {&a}, cat(), kern(), Comparator());
+  const CaseVerdict want2 = evaluate_case(second, {&a}, cat(), kern(), Comparator());
+  ASSERT_NE(want1.executors.at(0).compare.outputs.at(0).max_abs_err, -1.0);
+  for (const bool in_order : {true, false}) {
+    log.clear();
+    auto s1 = start_case(first, {&a}, cat());
+    auto s2 = start_case(second, {&a}, cat());
+    const CaseVerdict v2 = in_order ? CaseVerdict{} : finish_case(*s2, kern(), Comparator());
+    const CaseVerdict v1 = finish_case(*s1, kern(), Comparator());
+    const CaseVerdict v2b = in_order ? finish_case(*s2, kern(), Comparator()) : v2;
+    EXPECT_EQ(v1.executors.at(0).compare.outputs.at(0).max_abs_err, want1.executors.at(0).compare.outputs.at(0).max_abs_err);
+    EXPECT_EQ(v2b.executors.at(0).compare.outputs.at(0).max_abs_err, want2.executors.at(0).compare.outputs.at(0).max_abs_err);
+    EXPECT_NE(v1.executors.at(0).compare.outputs.at(0).max_abs_err, v2b.executors.at(0).compare.outputs.at(0).max_abs_err);
+    EXPECT_EQ(log, (std::vector<std::string>{"start a", "start a", "finish a", "finish a"}));
+  }
+  log.clear();
+  { auto dropped = start_case(first, {&a}, cat()); }
+  EXPECT_EQ(log, (std::vector<std::string>{"start a", "cancel a"}));
+  // The default executor keeps one deferred run per ticket: an unknown or finished ticket is a logic error.
+  const auto xs = case_inputs(first, cat());
+  const Executor::Ticket t = cpu.start_run(first.graph, xs);
+  (void)cpu.finish_run(t);
+  EXPECT_THROW(cpu.finish_run(t), std::logic_error);
 }
 
 // NaN inputs are allowed: NaN propagates in ref64 and cpu32 alike, so matching NaNs pass; an output that is

@@ -73,49 +73,72 @@ void TfjsExecutor::check_version() {
 }
 
 RunResult TfjsExecutor::run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt) {
-  start_run(g, inputs, opt);
-  return finish_run();
+  return finish_run(start_run(g, inputs, opt));
 }
 
-void TfjsExecutor::start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt) {
-  pending_.reset();
+Executor::Ticket TfjsExecutor::start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt) {
   bind_batch(g, inputs);  // bad inputs are the caller's error (ParityError), not TF.js's
   const TfjsArtifacts a = convert_to_tfjs(g, catalog_, opt_.convert);
   check_version();
-  Pending p{&g, build_run_request(g, a, inputs, opt.want_intermediates), std::chrono::steady_clock::now()};
+  Pending p{++last_ticket_, &g, build_run_request(g, a, inputs, opt.want_intermediates), std::chrono::steady_clock::now()};
   client_->send(p.request.header, p.request.payload);
   p.request.payload = {};  // sent; only the header's bookkeeping is needed for the reply
-  pending_ = std::move(p);
+  pending_.push_back(std::move(p));
+  return last_ticket_;
 }
 
-void TfjsExecutor::cancel_run() noexcept {
-  if (!pending_) return;
-  pending_.reset();
+void TfjsExecutor::cancel_run(Ticket t) noexcept {
+  early_.erase(t);
+  for (Pending& p : pending_)
+    if (p.ticket == t) p.cancelled = true;
+}
+
+TfjsExecutor::Outcome TfjsExecutor::complete(Pending& p) {
+  Outcome o;
   try {
-    (void)client_->receive();
+    const WorkerMessage reply = client_->receive();
+    o.timing.round_trip = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.t0).count();
+    const json& h = reply.header;
+    if (!h.value("ok", false)) throw_refusal(h, *p.graph);
+    if (const json* t = h.contains("timing") ? &h["timing"] : nullptr) {
+      o.timing.worker = t->value("worker_ms", 0.0) / 1000;
+      o.timing.load = t->value("load_ms", 0.0) / 1000;
+      o.timing.predict = t->value("predict_ms", 0.0) / 1000;
+      o.timing.load_at = t->value("load_at_ms", 0.0) / 1000;
+      o.timing.predict_at = t->value("predict_at_ms", 0.0) / 1000;
+    }
+    const std::string_view bytes(reinterpret_cast<const char*>(reply.payload.data()), reply.payload.size());
+    o.result = read_run_reply(h, bytes, *p.graph, p.request, "worker");
   } catch (...) {
-    // A failed request has already cost the worker; the next request starts a fresh one.
+    o.error = std::current_exception();
   }
+  return o;
 }
 
-RunResult TfjsExecutor::finish_run() {
-  if (!pending_) throw std::logic_error("TfjsExecutor::finish_run without a started run");
-  const Pending p = std::move(*pending_);
-  pending_.reset();
-  const WorkerMessage reply = client_->receive();
-  timing_ = {};
-  timing_.round_trip = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.t0).count();
-  const json& h = reply.header;
-  if (!h.value("ok", false)) throw_refusal(h, *p.graph);
-  if (const json* t = h.contains("timing") ? &h["timing"] : nullptr) {
-    timing_.worker = t->value("worker_ms", 0.0) / 1000;
-    timing_.load = t->value("load_ms", 0.0) / 1000;
-    timing_.predict = t->value("predict_ms", 0.0) / 1000;
-    timing_.load_at = t->value("load_at_ms", 0.0) / 1000;
-    timing_.predict_at = t->value("predict_at_ms", 0.0) / 1000;
+RunResult TfjsExecutor::finish_run(Ticket t) {
+  auto hit = early_.find(t);
+  if (hit == early_.end()) {
+    bool known = false;
+    for (const Pending& p : pending_) known = known || (p.ticket == t && !p.cancelled);
+    if (!known) throw std::logic_error("TfjsExecutor::finish_run: no started run with this ticket");
+    // The worker answers in order: read the replies before this one and keep them for their own finish_run.
+    for (;;) {
+      Pending p = std::move(pending_.front());
+      pending_.pop_front();
+      Outcome o = complete(p);
+      if (p.ticket == t) {
+        hit = early_.emplace(t, std::move(o)).first;
+        break;
+      }
+      if (!p.cancelled) early_.emplace(p.ticket, std::move(o));
+    }
   }
-  const std::string_view bytes(reinterpret_cast<const char*>(reply.payload.data()), reply.payload.size());
-  return read_run_reply(h, bytes, *p.graph, p.request, "worker");
+  Outcome o = std::move(hit->second);
+  early_.erase(hit);
+  timing_ = o.timing;
+  if (timing_log_ && !o.error) timing_log_->push_back(o.timing);
+  if (o.error) std::rethrow_exception(o.error);
+  return std::move(o.result);
 }
 
 }  // namespace parity

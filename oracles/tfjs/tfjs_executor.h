@@ -5,6 +5,8 @@
 // TF.js rejecting a layer or op is UnsupportedOpError naming it; any other failure, a hang or a crash of
 // the worker is ExecutorError; no node or no TF.js installation is ExecutorUnavailable.
 #include <chrono>
+#include <deque>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,15 +52,19 @@ class TfjsExecutor final : public Executor {
   // Converts with this weight quantization from now on (`parity check --quantize`).
   void set_quantization(WeightQuantization q) { opt_.convert.quantize = q; }
   RunResult run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) override;
-  // Converts and sends the request; finish_run() reads the reply (the worker computes in between).
-  void start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) override;
-  RunResult finish_run() override;
-  void cancel_run() noexcept override;  // reads and discards the pending reply
+  // Converts and sends the request; finish_run() reads the reply (the worker computes in between). Runs are
+  // pipelined: the worker answers in the order sent, and replies read before their own finish_run (to get
+  // at a later one) are kept for it.
+  Ticket start_run(const Graph& g, const std::vector<Tensor<double>>& inputs, const RunOptions& opt = {}) override;
+  RunResult finish_run(Ticket t) override;
+  void cancel_run(Ticket t) noexcept override;  // its reply is read and discarded when its turn comes
 
   // "tfjs-core 4.22.0, tfjs-backend-cpu 4.22.0, tfjs-layers 4.22.0, tfjs-converter 4.22.0; node v20.20.2",
   // as the worker reports it (starting it if needed); "" when the worker cannot start here.
   std::string version() const override;
   const TfjsTiming& last_timing() const { return timing_; }
+  // Appends the timing of every successful run from now on (a benchmark's record; nullptr stops).
+  void log_timings(std::vector<TfjsTiming>* log) { timing_log_ = log; }
   WorkerClient& client() { return *client_; }
 
  private:
@@ -67,13 +73,24 @@ class TfjsExecutor final : public Executor {
   TfjsExecutorOptions opt_;
   std::unique_ptr<WorkerClient> client_;
   TfjsTiming timing_;
+  std::vector<TfjsTiming>* timing_log_ = nullptr;
   bool version_checked_ = false;
-  struct Pending {  // the request sent by start_run
+  struct Pending {  // a request sent by start_run, in the order sent
+    Ticket ticket = 0;
     const Graph* graph = nullptr;
     RunRequest request;
     std::chrono::steady_clock::time_point t0;
+    bool cancelled = false;
   };
-  std::optional<Pending> pending_;
+  struct Outcome {  // a reply read before its finish_run
+    RunResult result;
+    std::exception_ptr error;
+    TfjsTiming timing;
+  };
+  std::deque<Pending> pending_;
+  std::map<Ticket, Outcome> early_;
+  Ticket last_ticket_ = 0;
+  Outcome complete(Pending& p);  // reads p's reply (the oldest pending) and decodes it
   void check_version();
 };
 

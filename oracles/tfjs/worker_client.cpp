@@ -92,6 +92,20 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
 
+// prefix (magic, header length, payload length) + header JSON + payload.
+std::vector<uint8_t> make_frame(const json& header, const std::vector<uint8_t>& payload) {
+  const std::string h = header.dump();
+  if (h.size() > kMaxHeader || payload.size() > kMaxPayload)
+    throw ExecutorError("protocol", fmt::format("request too large: header {} bytes, payload {} bytes", h.size(), payload.size()));
+  std::vector<uint8_t> frame(kPrefix + h.size() + payload.size());
+  std::memcpy(frame.data(), kMagic, 4);
+  put_u32(frame, 4, static_cast<uint32_t>(h.size()));
+  put_u32(frame, 8, static_cast<uint32_t>(payload.size()));
+  std::memcpy(frame.data() + kPrefix, h.data(), h.size());
+  if (!payload.empty()) std::memcpy(frame.data() + kPrefix + h.size(), payload.data(), payload.size());
+  return frame;
+}
+
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 // write() with SIGPIPE blocked in this thread only, so a dead reader gives EPIPE instead of killing
@@ -231,8 +245,17 @@ void WorkerClient::start() {
   ++starts_;
   hello_.reset();
 
+  const int pipe_size = fcntl(in_fd_, F_GETPIPE_SZ);
+  pipe_budget_ = pipe_size > 0 ? static_cast<size_t>(pipe_size) / 2 : 32 * 1024;
+  last_reply_at_ = 0;
+
   // The hello exchange is the readiness check (a startup failure is answered in its place).
-  WorkerMessage m = exchange(json{{"cmd", "hello"}}, {}, opt_.startup_timeout_s, false);
+  const double deadline = now_s() + opt_.startup_timeout_s;
+  const Io w = write_all(make_frame(json{{"cmd", "hello"}}, {}), deadline);
+  if (w == Io::Timeout)
+    fail_and_kill("timeout", fmt::format("did not take the hello within {:.3g} s (killed)", opt_.startup_timeout_s));
+  if (w != Io::Ok) fail_and_kill("crash", "closed its stdin before taking the hello");
+  WorkerMessage m = read_reply(opt_.startup_timeout_s, deadline);
   const json& h = m.header;
   if (!h.value("ok", false)) {
     const std::string msg = h.value("message", std::string("no message"));
@@ -259,7 +282,6 @@ void WorkerClient::kill_worker() {
   for (int* fd : {&in_fd_, &out_fd_, &err_fd_})
     if (*fd >= 0) { close(*fd); *fd = -1; }
   rbeg_ = rend_ = 0;
-  pending_ = false;
   pid_ = 0;
 }
 
@@ -359,87 +381,130 @@ const json& WorkerClient::hello() {
   return *hello_;
 }
 
-void WorkerClient::replace_if_unusable() {
-  // Between requests: a worker that died (killed from outside, say) is replaced before the case is sent,
-  // and bytes it wrote without being asked make it untrustworthy, so it is replaced too.
-  if (pid_ <= 0 || reap_if_dead()) {
-    start();
-  } else {
+bool WorkerClient::replace_if_unusable(bool may_start) {
+  // With nothing in flight: a worker that died (killed from outside, say) is replaced before a request is
+  // written, and bytes it wrote without being asked make it untrustworthy, so it is replaced too.
+  if (pid_ > 0 && !reap_if_dead()) {
     pollfd p{out_fd_, POLLIN, 0};
-    if (rend_ > rbeg_ || poll(&p, 1, 0) > 0) {
-      uint8_t junk[64];
-      ssize_t n = static_cast<ssize_t>(take_buffered(junk, sizeof junk));
-      if (n == 0) n = read(out_fd_, junk, sizeof junk);
-      err_ring_ += fmt::format("\n[parity: worker wrote {} unrequested stdout bytes '{}'; restarted]\n", n > 0 ? n : 0,
-                               n > 0 ? escape_bytes(junk, static_cast<size_t>(n)) : std::string());
-      kill_worker();
-      start();
-    }
+    if (rend_ == rbeg_ && poll(&p, 1, 0) == 0) return true;
+    uint8_t junk[64];
+    ssize_t n = static_cast<ssize_t>(take_buffered(junk, sizeof junk));
+    if (n == 0) n = read(out_fd_, junk, sizeof junk);
+    err_ring_ += fmt::format("\n[parity: worker wrote {} unrequested stdout bytes '{}'; restarted]\n", n > 0 ? n : 0,
+                             n > 0 ? escape_bytes(junk, static_cast<size_t>(n)) : std::string());
+    kill_worker();
   }
+  if (!may_start) return false;
+  start();
+  return true;
 }
 
 WorkerMessage WorkerClient::request(const json& header, const std::vector<uint8_t>& payload, double timeout_s) {
+  if (!queue_.empty()) throw std::logic_error("WorkerClient::request: other requests are in flight");
   send(header, payload, timeout_s);
   return receive();
 }
 
+size_t WorkerClient::bytes_on_worker() const {
+  size_t n = 0;
+  for (const Outgoing& o : queue_)
+    if (on_worker(o)) n += o.frame.size();
+  return n;
+}
+
 void WorkerClient::send(const json& header, const std::vector<uint8_t>& payload, double timeout_s) {
-  if (pending_) throw std::logic_error("WorkerClient::send: the previous request's reply was not received");
-  if (timeout_s < 0) timeout_s = opt_.request_timeout_s;
-  replace_if_unusable();
-  send_frame(header, payload, timeout_s, true);
+  Outgoing o;
+  o.frame = make_frame(header, payload);
+  o.timeout_s = timeout_s < 0 ? opt_.request_timeout_s : timeout_s;
+  queue_.push_back(std::move(o));
+  const bool alone = queue_.size() == 1;
+  try {
+    pump(alone);
+  } catch (...) {
+    if (alone) queue_.clear();  // its failure is the caller's; nothing else was queued
+    throw;
+  }
+}
+
+// Writes, in order, the queued requests that are not on the current worker: ones sent while an earlier
+// request was not on it yet, too large to wait in the pipe, or left behind by a worker that was killed. A
+// request is written only once every request before it is on the worker (the worker answers in order), and,
+// with others in flight, only if it fits in the pipe beside them, so the write cannot block while the worker
+// blocks writing a large reply. The front request (nothing in flight) may start a worker; with
+// `charge_front` its failures are thrown (they are its own), otherwise it stays queued for its receive().
+void WorkerClient::pump(bool charge_front) {
+  size_t in_pipe = bytes_on_worker();
+  for (Outgoing& o : queue_) {
+    if (on_worker(o)) continue;
+    const bool front = in_pipe == 0;
+    if (!front && in_pipe + o.frame.size() > pipe_budget_) return;
+    // Starting a worker is left to the front request's own receive() (its failure to start is its own).
+    if (front && !replace_if_unusable(charge_front)) return;
+    try {
+      write_request(o, front && charge_front);
+    } catch (...) {
+      if (front && charge_front) throw;
+      return;
+    }
+    if (!on_worker(o)) return;
+    in_pipe += o.frame.size();
+  }
+}
+
+// Writes one request whole. A worker that never read the whole request cannot have been killed by it: when
+// `charged` (the front request), a fresh worker gets it once more and a second failure is charged to the
+// request; otherwise the worker died while answering an earlier request, and this one waits for its turn.
+void WorkerClient::write_request(Outgoing& o, bool charged) {
+  const double deadline = now_s() + o.timeout_s;
+  const Io w = write_all(o.frame, deadline);
+  if (w == Io::Ok) {
+    o.worker = starts_;
+    o.written_at = now_s();
+    return;
+  }
+  if (!charged) {
+    // Closed: the worker died answering an earlier request, whose receive() will say so (its reply may
+    // still be in the pipe, so the worker is not killed here). A timeout cannot happen, as the request fit
+    // in the pipe; should it, part of a frame may sit in the pipe, and this worker cannot take another.
+    if (w == Io::Timeout) kill_worker();
+    return;
+  }
+  if (w == Io::Timeout)
+    fail_and_kill("timeout", fmt::format("did not take the request within {:.3g} s (killed)", o.timeout_s));
+  if (o.write_failures++ == 0) {
+    kill_worker();
+    err_ring_ += "\n[parity: worker was gone before the request was delivered; restarted]\n";
+    start();
+    return write_request(o, true);
+  }
+  fail_and_kill("crash", "closed its stdin before taking the request");
 }
 
 WorkerMessage WorkerClient::receive() {
-  if (!pending_) throw std::logic_error("WorkerClient::receive: no request was sent");
-  return read_reply();
-}
-
-WorkerMessage WorkerClient::exchange(const json& header, const std::vector<uint8_t>& payload, double timeout_s,
-                                     bool allow_resend) {
-  send_frame(header, payload, timeout_s, allow_resend);
-  return read_reply();
-}
-
-void WorkerClient::send_frame(const json& header, const std::vector<uint8_t>& payload, double timeout_s,
-                              bool allow_resend) {
-  const std::string h = header.dump();
-  if (h.size() > kMaxHeader || payload.size() > kMaxPayload)
-    throw ExecutorError("protocol", fmt::format("request too large: header {} bytes, payload {} bytes", h.size(), payload.size()));
-  std::vector<uint8_t> frame(kPrefix + h.size() + payload.size());
-  std::memcpy(frame.data(), kMagic, 4);
-  put_u32(frame, 4, static_cast<uint32_t>(h.size()));
-  put_u32(frame, 8, static_cast<uint32_t>(payload.size()));
-  std::memcpy(frame.data() + kPrefix, h.data(), h.size());
-  if (!payload.empty()) std::memcpy(frame.data() + kPrefix + h.size(), payload.data(), payload.size());
-
-  const double deadline = now_s() + timeout_s;
-  const Io w = write_all(frame, deadline);
-  if (w == Io::Timeout)
-    fail_and_kill("timeout", fmt::format("did not take the request within {:.3g} s (killed)", timeout_s));
-  if (w != Io::Ok) {
-    // The worker never read the whole request, so the request cannot be what killed it: start a fresh
-    // worker and deliver it once more; a second failure is charged to the request.
-    if (allow_resend) {
-      kill_worker();
-      err_ring_ += "\n[parity: worker was gone before the request was delivered; restarted]\n";
-      start();
-      return send_frame(header, payload, timeout_s, false);
-    }
-    fail_and_kill("crash", "closed its stdin before taking the request");
+  if (queue_.empty()) throw std::logic_error("WorkerClient::receive: no request was sent");
+  WorkerMessage m;
+  try {
+    Outgoing& o = queue_.front();
+    if (!on_worker(o)) pump(true);
+    // The timeout counts from when the worker could start this request: its write, or the previous reply.
+    m = read_reply(o.timeout_s, std::max(o.written_at, last_reply_at_) + o.timeout_s);
+  } catch (...) {
+    queue_.pop_front();  // this request is over; a failure killed the worker, and the rest go to a new one
+    throw;
   }
-  pending_ = true;
-  pending_deadline_ = deadline;
-  pending_timeout_ = timeout_s;
+  queue_.pop_front();
+  last_reply_at_ = now_s();
+  try {
+    pump(false);  // the worker may have been replaced: hand it what is waiting, so it works while we judge
+  } catch (...) {
+  }
+  return m;
 }
 
-WorkerMessage WorkerClient::read_reply() {
-  pending_ = false;  // whatever happens below, this request is over (a failure kills the worker)
-  const double timeout_s = pending_timeout_;
-  // The timeout counts from the send, but the caller may have been busy for longer than that (a big model's
-  // reference): a reply larger than the pipe, which the worker finished writing only in part, still gets a
-  // moment to stream once it is read.
-  const double deadline = std::max(pending_deadline_, now_s() + std::min(timeout_s, 2.0));
+WorkerMessage WorkerClient::read_reply(double timeout_s, double deadline) {
+  // The caller may have been busy for longer than the timeout (a big model's reference): a reply larger
+  // than the pipe, which the worker finished writing only in part, still gets a moment to stream once read.
+  deadline = std::max(deadline, now_s() + std::min(timeout_s, 2.0));
   uint8_t prefix[kPrefix];
   const auto check = [&](Io r, const char* what) {
     if (r == Io::Timeout)

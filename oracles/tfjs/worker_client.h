@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -51,13 +52,20 @@ class WorkerClient {
   // Sends one request and returns the reply frame as is ({"ok": false, ...} replies included). Throws
   // ExecutorError for transport failures and ExecutorUnavailable when the worker cannot be started.
   // A worker found dead before the request was delivered is restarted transparently (see the doc).
+  // Only with no request in flight (std::logic_error otherwise).
   WorkerMessage request(const nlohmann::json& header, const std::vector<uint8_t>& payload = {},
                         double timeout_s = -1);
-  // The same request in two halves, so that two workers can compute at once: send() delivers it (with the
-  // same restart rules), receive() waits for its reply (the timeout counts from send). One request at a
-  // time: send() while a reply is pending, or receive() with none, is a logic error (std::logic_error).
+  // The same in two halves, pipelined: send() queues a request and writes it to the worker, which handles
+  // requests one at a time in order, so several can be in flight; receive() returns the reply to the oldest
+  // one (std::logic_error when none is queued). A request's timeout counts from when the worker could start
+  // it: its send, or the reply before it. When a request fails (timeout, crash, garbage: the worker is
+  // killed), the requests queued behind it are delivered again to a fresh worker when their turn comes and
+  // are charged only for their own failures. A request too large to wait in the pipe while the worker
+  // answers the one before is written when its turn comes (so neither side can block the other).
+  // send() throws what request() would only for a request with nothing queued before it.
   void send(const nlohmann::json& header, const std::vector<uint8_t>& payload = {}, double timeout_s = -1);
   WorkerMessage receive();
+  size_t queued() const { return queue_.size(); }  // requests sent whose reply was not received yet
 
   void stop();                              // graceful: closes stdin, waits briefly, then SIGKILL
   pid_t pid() const { return pid_; }        // 0 when no worker is running
@@ -75,12 +83,22 @@ class WorkerClient {
   size_t take_buffered(uint8_t* dst, size_t n);  // bytes already read from stdout but not yet consumed
   void drain_stderr();
   [[noreturn]] void fail_and_kill(const std::string& kind, const std::string& message);
-  WorkerMessage exchange(const nlohmann::json& header, const std::vector<uint8_t>& payload, double timeout_s,
-                         bool allow_resend);
-  void replace_if_unusable();  // between requests: a dead worker or one that wrote unasked is replaced
-  void send_frame(const nlohmann::json& header, const std::vector<uint8_t>& payload, double timeout_s,
-                  bool allow_resend);
-  WorkerMessage read_reply();
+  // A request from send() until its reply is received.
+  struct Outgoing {
+    std::vector<uint8_t> frame;
+    double timeout_s = 0;
+    double written_at = 0;  // when last written whole
+    int worker = 0;         // starts_ of the worker it was written to; 0 = not written yet
+    int write_failures = 0;
+  };
+  bool on_worker(const Outgoing& o) const { return pid_ > 0 && o.worker == starts_; }
+  size_t bytes_on_worker() const;
+  void pump(bool charge_front);  // writes queued requests that are not on the current worker, in order
+  void write_request(Outgoing& o, bool charged);
+  WorkerMessage read_reply(double timeout_s, double deadline);
+  // With nothing in flight: replaces a dead worker or one that wrote unasked; false when there is none
+  // running and `may_start` is false.
+  bool replace_if_unusable(bool may_start);
 
   WorkerOptions opt_;
   WorkerSetup setup_;
@@ -89,14 +107,15 @@ class WorkerClient {
   int starts_ = 0;
   std::string err_ring_;
   // The reply is read in as few read() calls as possible: up to kReadChunk bytes at a time into rbuf_.
-  // Bytes left over after a reply were not requested (the worker writes exactly one frame per request).
+  // Bytes left over after a reply begin the next queued request's reply; with nothing in flight they were
+  // not requested (the worker writes exactly one frame per request).
   std::vector<uint8_t> rbuf_;
   size_t rbeg_ = 0, rend_ = 0;
   std::optional<nlohmann::json> hello_;
   int last_exit_status_ = 0;
-  // The request whose reply is awaited: its deadline and timeout (for the message).
-  bool pending_ = false;
-  double pending_deadline_ = 0, pending_timeout_ = 0;
+  std::deque<Outgoing> queue_;
+  double last_reply_at_ = 0;  // when the current worker's last reply was read
+  size_t pipe_budget_ = 0;    // request bytes that may wait in the worker's stdin pipe: half its capacity
 };
 
 // "exited with status 3", "killed by signal 9 (Killed)".
