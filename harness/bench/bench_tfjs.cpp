@@ -130,6 +130,19 @@ double union_length(std::vector<std::pair<double, double>> iv) {
   return total;
 }
 
+// When a run was inside TF.js, on the steady clock (seconds): load and predict, or for a run TF.js rejected
+// or failed, from the model's hand-over to TF.js until it threw. The worker reports wall-clock (epoch) times.
+std::vector<std::pair<double, double>> tfjs_intervals(const TfjsTiming& t, double epoch_minus_steady) {
+  std::vector<std::pair<double, double>> out;
+  auto add = [&](double at, double len) {
+    if (at > 0) out.push_back({at - epoch_minus_steady, at - epoch_minus_steady + len});
+  };
+  add(t.load_at, t.load);
+  add(t.predict_at, t.predict);
+  add(t.failed_at, t.failed);
+  return out;
+}
+
 struct Split {
   double wall = 0, tfjs = 0, ref64 = 0, own = 0;
   int cases = 0;
@@ -139,10 +152,11 @@ struct Split {
 // ref64 + tfjs-cpu + tfjs-wasm on generated small graphs, each case generated and then evaluated exactly as
 // a campaign does (evaluate_case: the TF.js requests are sent first, the workers compute while parity
 // computes the reference and ref64's row, then the replies are read and compared). The wall time of each
-// case is split on its critical path: time during which either worker is inside TF.js (load, predict,
-// placed by the worker's own wall-clock timestamps) counts as TF.js; time during which ref64 computes its
-// row and no worker is inside TF.js counts as ref64's kernels; everything else is parity's own (generation,
-// reference and budgets, conversion, transport, reading replies, comparison, and TF.js runs that failed).
+// case is split on its critical path: time during which either worker is inside TF.js (tfjs_intervals,
+// placed by the worker's own wall-clock timestamps, for every run: a DIVERGED run's repeat and runs TF.js
+// rejected included) counts as TF.js; time during which ref64 computes its row and no worker is inside TF.js
+// counts as ref64's kernels; everything else is parity's own (generation, reference and budgets,
+// conversion, transport, reading replies, comparison).
 // Returns ms/case.
 double bench_generated(int cases, bool overlap, std::vector<uint64_t>* every_ran = nullptr) {
   GenConfig cfg;
@@ -204,11 +218,9 @@ double bench_generated(int cases, bool overlap, std::vector<uint64_t>* every_ran
       every_ok = every_ok && ran;
       if (!ran) continue;
     }
-    for (std::vector<TfjsTiming>& log : logs) {  // every successful run (a DIVERGED run's localizing repeat too)
+    for (std::vector<TfjsTiming>& log : logs) {
       for (const TfjsTiming& t : log) {
-        if (t.load_at <= 0) continue;
-        tf.push_back(clip(t.load_at - epoch_minus_steady, t.load_at - epoch_minus_steady + t.load));
-        tf.push_back(clip(t.predict_at - epoch_minus_steady, t.predict_at - epoch_minus_steady + t.predict));
+        for (const auto& [a, b] : tfjs_intervals(t, epoch_minus_steady)) tf.push_back(clip(a, b));
       }
       log.clear();
     }
@@ -257,9 +269,10 @@ double bench_generated(int cases, bool overlap, std::vector<uint64_t>* every_ran
 }
 
 // The same cases pipelined as `parity run` runs them: case i+1 is generated and its TF.js requests sent
-// before case i is judged, so each worker finds its next request waiting when it answers. Cases overlap,
+// before case i is judged, so each worker finds its next request waiting when it answers, and a DIVERGED
+// run's repeat (to name its first divergent node) is awaited only after the next case is judged. Cases overlap,
 // so the wall is split over the whole run rather than per case: time during which either worker is inside
-// TF.js (every successful run, a DIVERGED run's localizing repeat included), then time during which ref64
+// TF.js (tfjs_intervals of every run), then time during which ref64
 // computes its row and no worker is in TF.js; the rest is parity's own.
 void bench_pipelined(const std::vector<uint64_t>& indices, const char* what) {
   if (indices.empty()) return;
@@ -300,28 +313,36 @@ void bench_pipelined(const std::vector<uint64_t>& indices, const char* what) {
     return a;
   };
   const auto t0 = Clock::now();
-  std::deque<std::unique_ptr<Ahead>> ahead;
-  size_t next = 0;
-  for (size_t i = 0; i < indices.size(); ++i) {
-    while (next < indices.size() && next <= i + 1) ahead.push_back(prepare(indices[next++]));  // one case ahead
-    std::unique_ptr<Ahead> cur = std::move(ahead.front());
-    ahead.pop_front();
-    if (cur->started) {
-      try {
-        (void)finish_case(*cur->started, kern, cmp);
-      } catch (const std::exception& e) {
-        fmt::print(stderr, "case {}: {}\n", indices[i], e.what());
-      }
+  // As Campaign::work: one case ahead; a case with DIVERGED runs is localized one step later.
+  std::unique_ptr<Ahead> cur = prepare(indices[0]), held;
+  auto judge = [&](Ahead& a, size_t i) {
+    if (!a.started) return;
+    try {
+      judge_case(*a.started, kern, cmp);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "case {}: {}\n", indices[i], e.what());
+      a.started.reset();
     }
+  };
+  auto emit = [&](std::unique_ptr<Ahead>& a) {
+    if (a && a->started) (void)localize_case(*a->started, cmp);
+    a.reset();
+  };
+  for (size_t i = 0; cur; ++i) {
+    std::unique_ptr<Ahead> next = i + 1 < indices.size() ? prepare(indices[i + 1]) : nullptr;
+    judge(*cur, i);
+    emit(held);
+    if (cur->started && cur->started->awaiting_repeats()) held = std::move(cur);
+    else emit(cur);
+    cur = std::move(next);
   }
+  emit(held);
   const double wall = since(t0);
   for (auto& e : owned)
     if (auto* te = dynamic_cast<TfjsExecutor*>(e.get())) te->log_timings(nullptr);
   std::vector<std::pair<double, double>> tf, both;
   for (const TfjsTiming& t : log) {
-    if (t.load_at <= 0) continue;
-    tf.push_back({t.load_at - epoch_minus_steady, t.load_at - epoch_minus_steady + t.load});
-    tf.push_back({t.predict_at - epoch_minus_steady, t.predict_at - epoch_minus_steady + t.predict});
+    for (const auto& iv : tfjs_intervals(t, epoch_minus_steady)) tf.push_back(iv);
   }
   both = tf;
   std::map<std::string, double> step_s;

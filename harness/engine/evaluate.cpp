@@ -54,8 +54,16 @@ CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& exec
 }
 
 StartedCase::~StartedCase() {
-  for (size_t i = 0; i < slots.size(); ++i)
+  for (size_t i = 0; i < slots.size(); ++i) {
     if (slots[i].started) executors[i]->cancel_run(slots[i].ticket);
+    if (slots[i].repeat) executors[i]->cancel_run(*slots[i].repeat);
+  }
+}
+
+bool StartedCase::awaiting_repeats() const {
+  for (const Slot& slot : slots)
+    if (slot.repeat) return true;
+  return false;
 }
 
 // Every executor's run is started first and finished after the reference is computed: executors that work
@@ -89,12 +97,12 @@ std::unique_ptr<StartedCase> start_case(const CaseFile& cf, const std::vector<Ex
   return s;
 }
 
-CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& cmp) {
+void judge_case(StartedCase& s, const KernelTable& k, const Comparator& cmp) {
   const CaseFile& cf = s.cf;
   const Catalog& c = s.catalog;
   const std::vector<Executor*>& executors = s.executors;
   const std::vector<Tensor<double>>& inputs = s.inputs;
-  CaseVerdict verdict;
+  CaseVerdict& verdict = s.verdict;
   auto traced = [&](const char* step, const std::string& executor, std::chrono::steady_clock::time_point begin) {
     if (s.trace) s.trace->spans.push_back({step, executor, begin, std::chrono::steady_clock::now()});
   };
@@ -102,11 +110,10 @@ CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& 
   // Should the reference throw (a case that cannot be evaluated), the started runs are cancelled by the
   // StartedCase, so no worker is left with an unread reply.
   auto t0 = std::chrono::steady_clock::now();
-  const Reference ref32 = compute_reference(cf.graph, c, k, inputs, DType::F32);
+  s.ref32 = compute_reference(cf.graph, c, k, inputs, DType::F32);
   // float16 executors (tfjs-webgl-f16) are judged against float16 budgets, computed once when one is present.
-  std::optional<Reference> ref16;
   for (Executor* ex : executors)
-    if (ex->compute_dtype() == DType::F16 && !ref16) ref16 = compute_reference(cf.graph, c, k, inputs, DType::F16);
+    if (ex->compute_dtype() == DType::F16 && !s.ref16) s.ref16 = compute_reference(cf.graph, c, k, inputs, DType::F16);
   verdict.reference_seconds = seconds_since(t0);
   traced("reference", "", t0);
 
@@ -115,7 +122,7 @@ CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& 
     StartedCase::Slot& slot = s.slots[i];
     ExecutorVerdict& ev = slot.ev;
     if (!slot.refused) {
-      const Reference& ref = ex->compute_dtype() == DType::F16 ? *ref16 : ref32;
+      const Reference& ref = ex->compute_dtype() == DType::F16 ? *s.ref16 : *s.ref32;
       RunResult run;
       bool ran = false;
       t0 = std::chrono::steady_clock::now();
@@ -161,37 +168,50 @@ CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& 
   }
 
   // Localize divergences with a second run that exposes every node's output, when the executor can. All
-  // these runs are started before any is finished, so executors in other processes repeat at the same time.
-  std::vector<std::optional<Executor::Ticket>> repeat(executors.size());
+  // these runs are started before any is waited for (in localize_case), so executors in other processes
+  // repeat at the same time, and a campaign can judge its next case meanwhile.
   for (size_t i = 0; i < executors.size(); ++i) {
-    if (s.slots[i].ev.disposition != Disposition::Diverged) continue;
+    StartedCase::Slot& slot = s.slots[i];
+    if (slot.ev.disposition != Disposition::Diverged) continue;
     try {
-      repeat[i] = executors[i]->start_run(cf.graph, inputs, RunOptions{.want_intermediates = true});
+      slot.repeat = executors[i]->start_run(cf.graph, inputs, RunOptions{.want_intermediates = true});
     } catch (const std::exception&) {
       // The verdict stands without localization.
     }
   }
-  for (size_t i = 0; i < executors.size(); ++i) {
-    ExecutorVerdict& ev = s.slots[i].ev;
-    if (repeat[i]) {
-      const auto t_localize = std::chrono::steady_clock::now();
-      try {
-        const RunResult full = executors[i]->finish_run(*repeat[i]);
-        traced("localize", ev.executor, t_localize);
-        if (!full.intermediates.empty()) {
-          const Reference& ref = executors[i]->compute_dtype() == DType::F16 ? *ref16 : ref32;
-          ev.compare.first_divergent_node = cmp.compare(cf.graph, ref, full).first_divergent_node;
-          if (!ev.compare.first_divergent_node.empty())
-            ev.reason += fmt::format("; first divergent node '{}'", ev.compare.first_divergent_node);
-        }
-      } catch (const std::exception&) {
-        // The verdict stands without localization.
-      }
-    }
-    verdict.overall = worst(verdict.overall, ev.disposition);
-    verdict.executors.push_back(std::move(ev));
+  for (StartedCase::Slot& slot : s.slots) {
+    verdict.overall = worst(verdict.overall, slot.ev.disposition);
+    verdict.executors.push_back(std::move(slot.ev));
   }
-  return verdict;
+}
+
+CaseVerdict localize_case(StartedCase& s, const Comparator& cmp) {
+  for (size_t i = 0; i < s.executors.size(); ++i) {
+    StartedCase::Slot& slot = s.slots[i];
+    if (!slot.repeat) continue;
+    ExecutorVerdict& ev = s.verdict.executors.at(i);
+    const auto t_localize = std::chrono::steady_clock::now();
+    try {
+      const Executor::Ticket t = *slot.repeat;
+      slot.repeat.reset();
+      const RunResult full = s.executors[i]->finish_run(t);
+      if (s.trace) s.trace->spans.push_back({"localize", ev.executor, t_localize, std::chrono::steady_clock::now()});
+      if (!full.intermediates.empty()) {
+        const Reference& ref = s.executors[i]->compute_dtype() == DType::F16 ? *s.ref16 : *s.ref32;
+        ev.compare.first_divergent_node = cmp.compare(s.cf.graph, ref, full).first_divergent_node;
+        if (!ev.compare.first_divergent_node.empty())
+          ev.reason += fmt::format("; first divergent node '{}'", ev.compare.first_divergent_node);
+      }
+    } catch (const std::exception&) {
+      // The verdict stands without localization.
+    }
+  }
+  return std::move(s.verdict);
+}
+
+CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& cmp) {
+  judge_case(s, k, cmp);
+  return localize_case(s, cmp);
 }
 
 }  // namespace parity

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,13 @@ struct EvaluateTrace {
 CaseVerdict evaluate_case(const CaseFile& cf, const std::vector<Executor*>& executors, const Catalog& c,
                           const KernelTable& k, const Comparator& cmp, EvaluateTrace* trace = nullptr);
 
-// evaluate_case in two halves, so that a campaign can start the next case's runs (the TF.js workers then
-// compute it) before it judges this one: start_case validates the case, draws its inputs and starts every
-// executor's run; finish_case computes the reference, finishes the runs in executor order and judges them.
-// A started case holds the inputs its runs read and must stay where it is (executors keep pointers to it
-// and to `cf`) until finished; destroying it unfinished cancels its runs.
+// evaluate_case in parts, so that a campaign can start the next case's runs (the TF.js workers then compute
+// it) before it judges this one: start_case validates the case, draws its inputs and starts every
+// executor's run; judge_case computes the reference, finishes the runs in executor order, judges them and
+// starts a repeat with intermediates for every DIVERGED run (to name its first divergent node); localize_case
+// waits for those repeats and returns the verdict. finish_case is judge_case + localize_case. A started case
+// holds the inputs its runs read and must stay where it is (executors keep pointers to it and to `cf`)
+// until localized; destroying it earlier cancels its runs.
 struct StartedCase {
   struct Slot {
     ExecutorVerdict ev;
@@ -58,6 +61,7 @@ struct StartedCase {
     Executor::Ticket ticket = 0;
     std::exception_ptr start_error;
     double start_seconds = 0;
+    std::optional<Executor::Ticket> repeat;  // the DIVERGED run's repeat with intermediates, not finished yet
   };
   const CaseFile& cf;
   std::vector<Executor*> executors;
@@ -65,17 +69,22 @@ struct StartedCase {
   EvaluateTrace* trace = nullptr;
   std::vector<Tensor<double>> inputs;
   std::vector<Slot> slots;
+  std::optional<Reference> ref32, ref16;  // judge_case's references (float16 only with a float16 executor)
+  CaseVerdict verdict;                    // judge_case's, without first divergent nodes
 
   StartedCase(const CaseFile& cf, std::vector<Executor*> executors, const Catalog& c, EvaluateTrace* trace)
       : cf(cf), executors(std::move(executors)), catalog(c), trace(trace) {}
   StartedCase(const StartedCase&) = delete;
   StartedCase& operator=(const StartedCase&) = delete;
   ~StartedCase();
+  bool awaiting_repeats() const;
 };
 // Throws ParityError when the case cannot be evaluated (nothing is left started then).
 std::unique_ptr<StartedCase> start_case(const CaseFile& cf, const std::vector<Executor*>& executors, const Catalog& c,
                                         EvaluateTrace* trace = nullptr);
 // Throws ParityError when the reference cannot be computed (the runs are cancelled).
+void judge_case(StartedCase& s, const KernelTable& k, const Comparator& cmp);
+CaseVerdict localize_case(StartedCase& s, const Comparator& cmp);
 CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& cmp);
 
 }  // namespace parity

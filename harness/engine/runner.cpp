@@ -108,7 +108,7 @@ struct Prepared {
   GeneratedCase gc;
   std::string gen_error;   // the generator failed
   std::string eval_error;  // the case could not be evaluated at all (a generator bug)
-  double t_gen = 0, t_start = 0;
+  double t_gen = 0, t_eval = 0;
   std::unique_ptr<StartedCase> started;
 };
 
@@ -139,7 +139,9 @@ class Campaign {
   void work(Worker& w);
   std::optional<uint64_t> claim(bool wait);
   std::unique_ptr<Prepared> prepare(Worker& w, uint64_t pos);
+  void judge(Prepared& p);
   Slot complete(Worker& w, Prepared& p);
+  bool emit(Worker& w, Prepared& p);
   void finish(uint64_t pos, Slot slot);
   bool in_range(uint64_t pos) const;
   uint64_t index_of(uint64_t pos) const { return uint64_t(cfg_.shard - 1) + pos * uint64_t(cfg_.shards); }
@@ -271,8 +273,25 @@ std::unique_ptr<Prepared> Campaign::prepare(Worker& w, uint64_t pos) {
   } catch (const std::exception& e) {
     p->eval_error = "internal error evaluating the case: " + flat(e.what());
   }
-  p->t_start = since(t1);
+  p->t_eval = since(t1);
   return p;
+}
+
+// Judges the case's runs (reference, replies, comparison) and starts the repeats that name DIVERGED runs'
+// first divergent nodes, without waiting for them.
+void Campaign::judge(Prepared& p) {
+  if (!p.started) return;
+  auto t1 = Clock::now();
+  try {
+    judge_case(*p.started, kernels_, cmp_);
+  } catch (const ParityError& e) {
+    p.eval_error = "case cannot be evaluated: " + flat(e.what());
+    p.started.reset();
+  } catch (const std::exception& e) {
+    p.eval_error = "internal error evaluating the case: " + flat(e.what());
+    p.started.reset();  // cancels what judge_case did not finish
+  }
+  p.t_eval += since(t1);
 }
 
 Slot Campaign::complete(Worker& w, Prepared& p) {
@@ -284,19 +303,13 @@ Slot Campaign::complete(Worker& w, Prepared& p) {
   const double t_gen = p.t_gen;
 
   CaseVerdict v;
-  std::string& eval_error = p.eval_error;
+  const std::string& eval_error = p.eval_error;
   auto t1 = Clock::now();
   if (p.started) {
-    try {
-      v = finish_case(*p.started, kernels_, cmp_);
-    } catch (const ParityError& e) {
-      eval_error = "case cannot be evaluated: " + flat(e.what());
-    } catch (const std::exception& e) {
-      eval_error = "internal error evaluating the case: " + flat(e.what());
-    }
-    p.started.reset();  // cancels what finish_case did not finish (after a throw)
+    v = localize_case(*p.started, cmp_);
+    p.started.reset();
   }
-  const double t_eval = p.t_start + since(t1);
+  const double t_eval = p.t_eval + since(t1);
   w.t.evaluate += t_eval;
   w.t.reference += v.reference_seconds;
   for (const auto& ev : v.executors) w.t.executors += ev.seconds;
@@ -498,34 +511,53 @@ std::optional<uint64_t> Campaign::claim(bool wait) {
   return next_claim_++;
 }
 
+// Completes a judged case and hands its rows to the writer; false when the run must stop (a case file could
+// not be written: going on would lose results).
+bool Campaign::emit(Worker& w, Prepared& p) {
+  Slot slot;
+  if (p.skip) {
+    slot.skip = true;
+  } else {
+    try {
+      slot = complete(w, p);
+    } catch (...) {
+      std::unique_lock lock(mu_);
+      if (!error_) error_ = std::current_exception();
+      stop_ = true;
+      cv_.notify_all();
+      return false;
+    }
+  }
+  finish(p.pos, std::move(slot));
+  return true;
+}
+
 // Each worker keeps one case ahead: the next case is generated and its runs started before this one is
 // judged, so executors in other processes (the TF.js workers) compute it while this thread computes the
-// reference, compares, writes rows and shrinks. The look-ahead never waits for the writer (the writer may be
-// waiting for this very case).
+// reference and compares. A case with DIVERGED runs waits one more step for the repeats that name their
+// first divergent nodes (queued behind the next case), so the thread judges the next case meanwhile instead
+// of waiting. The look-ahead never waits for the writer (the writer may be waiting for this very case), and
+// a held case is emitted before any claim that could wait.
 void Campaign::work(Worker& w) {
-  std::unique_ptr<Prepared> cur;
+  std::unique_ptr<Prepared> cur, held;
   if (auto pos = claim(true)) cur = prepare(w, *pos);
   while (cur) {
     std::unique_ptr<Prepared> next;
     if (auto pos = claim(false)) next = prepare(w, *pos);
-    Slot slot;
-    if (cur->skip) {
-      slot.skip = true;
-    } else {
-      try {
-        slot = complete(w, *cur);
-      } catch (...) {  // writing a case file failed: the run cannot go on without losing results
-        std::unique_lock lock(mu_);
-        if (!error_) error_ = std::current_exception();
-        stop_ = true;
-        cv_.notify_all();
-        return;
-      }
+    judge(*cur);
+    if (held && !emit(w, *held)) return;
+    held.reset();
+    if (cur->started && cur->started->awaiting_repeats()) {
+      held = std::move(cur);
+    } else if (!emit(w, *cur)) {
+      return;
     }
-    finish(cur->pos, std::move(slot));
     cur = std::move(next);
-    if (!cur)
+    if (!cur) {
+      if (held && !emit(w, *held)) return;
+      held.reset();
       if (auto pos = claim(true)) cur = prepare(w, *pos);
+    }
   }
 }
 

@@ -99,14 +99,16 @@ TfjsExecutor::Outcome TfjsExecutor::complete(Pending& p) {
     const WorkerMessage reply = client_->receive();
     o.timing.round_trip = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.t0).count();
     const json& h = reply.header;
-    if (!h.value("ok", false)) throw_refusal(h, *p.graph);
-    if (const json* t = h.contains("timing") ? &h["timing"] : nullptr) {
+    if (const json* t = h.contains("timing") && h["timing"].is_object() ? &h["timing"] : nullptr) {
       o.timing.worker = t->value("worker_ms", 0.0) / 1000;
       o.timing.load = t->value("load_ms", 0.0) / 1000;
       o.timing.predict = t->value("predict_ms", 0.0) / 1000;
       o.timing.load_at = t->value("load_at_ms", 0.0) / 1000;
       o.timing.predict_at = t->value("predict_at_ms", 0.0) / 1000;
+      o.timing.failed = t->value("failed_ms", 0.0) / 1000;
+      o.timing.failed_at = t->value("failed_at_ms", 0.0) / 1000;
     }
+    if (!h.value("ok", false)) throw_refusal(h, *p.graph);
     const std::string_view bytes(reinterpret_cast<const char*>(reply.payload.data()), reply.payload.size());
     o.result = read_run_reply(h, bytes, *p.graph, p.request, "worker");
   } catch (...) {
@@ -136,7 +138,7 @@ RunResult TfjsExecutor::finish_run(Ticket t) {
   Outcome o = std::move(hit->second);
   early_.erase(hit);
   timing_ = o.timing;
-  if (timing_log_ && !o.error) timing_log_->push_back(o.timing);
+  if (timing_log_) timing_log_->push_back(o.timing);
   if (o.error) std::rethrow_exception(o.error);
   return std::move(o.result);
 }

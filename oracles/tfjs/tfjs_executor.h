@@ -37,6 +37,8 @@ struct TfjsTiming {
   // When load and predict began, in seconds since the Unix epoch as the worker's wall clock read them
   // (0 when not reported): lets a benchmark place TF.js's work among parity's own when runs overlap.
   double load_at = 0, predict_at = 0;
+  // A run TF.js rejected or failed: how long it worked on the model until it threw, and when it began.
+  double failed = 0, failed_at = 0;
 };
 
 class TfjsExecutor final : public Executor {
@@ -63,7 +65,8 @@ class TfjsExecutor final : public Executor {
   // as the worker reports it (starting it if needed); "" when the worker cannot start here.
   std::string version() const override;
   const TfjsTiming& last_timing() const { return timing_; }
-  // Appends the timing of every successful run from now on (a benchmark's record; nullptr stops).
+  // Appends the timing of every run answered from now on, failed ones too (a benchmark's record; nullptr
+  // stops).
   void log_timings(std::vector<TfjsTiming>* log) { timing_log_ = log; }
   WorkerClient& client() { return *client_; }
 

@@ -315,9 +315,16 @@ async function runModel(env, req, payload) {
   try {
     const format = req.format || (req.model.format === 'graph-model' ? 'graph' : 'layers');
     if (format !== 'layers' && format !== 'graph') throw new WorkerError('protocol', `run: unknown format '${format}'`);
-    const res = await (format === 'layers' ? runLayers(env, req, xs, timing) : runGraph(env, req, xs, timing));
-    res.header.timing = timing;
-    return res;
+    const t0 = performance.now();
+    try {
+      const res = await (format === 'layers' ? runLayers(env, req, xs, timing) : runGraph(env, req, xs, timing));
+      res.header.timing = timing;
+      return res;
+    } catch (e) {
+      // How long TF.js worked on the model before it rejected or failed it (for overlap accounting).
+      if (e && typeof e === 'object') e.parityTiming = { failed_ms: performance.now() - t0, failed_at_ms: performance.timeOrigin + t0 };
+      throw e;
+    }
   } finally {
     tf.dispose(xs);
     tf.disposeVariables();  // nothing is cached between runs; also frees what a failed load left behind

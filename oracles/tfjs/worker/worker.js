@@ -89,6 +89,7 @@ async function handle(env, header, payload) {
     const c = classify(e);
     const reply = { ok: false, kind: c.kind, message: c.message, id: header.id };
     if (c.op) reply.op = c.op;
+    if (e && e.parityTiming) reply.timing = e.parityTiming;
     // A WebAssembly trap (e.g. "memory access out of bounds" in the wasm backend) may leave the module's
     // memory corrupt: answer, then exit so the next case gets a fresh worker (the client restarts it).
     const trapped = typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
