@@ -120,6 +120,26 @@ struct Tolerance {
   // Number of terms summed into each output element (K of a K-term dot product, window size of a pool,
   // reduced extent of a reduction); nullptr for elementwise ops. The comparator scales its bound by it.
   std::function<int64_t(const NodeView&)> accumulation;
+
+  // Refinements of the Elementwise rule, for functions where bounding by the ends x - b, x + b of the input
+  // interval and ulps * eps * |y| is not enough (harness/engine/budget.cpp; docs/tolerances.md):
+  // - an absolute scale s of the op's own rounding, budget += ulps * eps * s, for formulas whose float32
+  //   evaluation errs in proportion to s rather than to the result (exp(x) - 1 near 0, 1 + erf(x) for
+  //   x << 0, a range-reduced sin near a zero); times |x| per element with `abs_scale_times_abs_x`;
+  std::function<double(const nlohmann::json& attrs)> abs_scale;  // nullptr: 0
+  bool abs_scale_times_abs_x = false;
+  // - a function that is not monotone between x - b and x + b (a peak in between is missed by the ends)
+  //   changes by at most min(slope_bound * b, range_bound): sin and cos, 1 and 2 (0: monotone);
+  double slope_bound = 0, range_bound = 0;
+  // - poles at pole_offset + k * pole_period (tan: pi/2 + k pi): a pole between x - b and x + b allows any
+  //   value (0: none);
+  double pole_period = 0, pole_offset = 0;
+  // - a function that jumps on a single point (x == y), which evaluating at x +- b almost never hits: these
+  //   catalog ops, with the same attributes and inputs, flip wherever it may, and are evaluated too;
+  std::vector<std::string> jump_witnesses;
+  // - squares summed before a square root (Euclidean norm): a square below the smallest normal may be
+  //   flushed, so the sum of K squares may lose K of them, and the result sqrt(K * min_normal).
+  bool squares_may_flush = false;
 };
 
 // What the layer does with a Keras mask (tf-keras 2 Layer.compute_mask / supports_masking; docs/masks.md).

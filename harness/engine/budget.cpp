@@ -590,7 +590,7 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
         b = act.empty() || act == "linear" ? std::move(s.b) : activation_budget(c, act, s.z, s.b, *ctx.y[0]);
         // A square below the smallest normal may be flushed (x = 1e-30: x^2 is 0 in float32), so the sum of K
         // squares may lose up to K of them, and its square root sqrt(K min_normal) (seed 6, case 7568).
-        if (n.op == "tf.math.reduce_euclidean_norm")
+        if (ctx.spec.tolerance.squares_may_flush)
           for (int64_t i = 0; i < b.size(); ++i) b[i] += std::sqrt(double(std::max<int64_t>(ctx.K, 1)) * tl_min_normal);
         break;
       }
@@ -600,43 +600,41 @@ Reference compute_reference(const Graph& g, const Catalog& c, const KernelTable&
         b = elementwise_prop(ctx.x, ctx.bx, *ctx.y[0], [&](const std::vector<const TensorD*>& xs) {
           return kern.run(n.attrs, xs, ctx.w).at(0);
         });
+        const Tolerance& tol = ctx.spec.tolerance;
         // x == y (and !=) jumps on a single point, which evaluating at x +- b almost never hits (1 - 1e-16 +- b
-        // is never 1): the operands may compare equal where x >= y or x <= y may flip, so those kernels (same
-        // attributes: comparison() in harness/ops/tf_logic.cpp) are evaluated too.
-        if (ctx.spec.tf_op == "Equal" || ctx.spec.tf_op == "NotEqual")
-          for (const char* side : {"tf.math.greater_equal", "tf.math.less_equal"}) {
-            const NodeKernel other{n, k.at(side).f64, ctx.kern.out_shapes};
-            auto f = [&](const std::vector<const TensorD*>& xs) { return other.run(n.attrs, xs, ctx.w).at(0); };
-            const TensorD bo = elementwise_prop(ctx.x, ctx.bx, f(ctx.x), f);
-            for (int64_t i = 0; i < b.size(); ++i) b[i] = std::max(b[i], bo[i]);
-          }
+        // is never 1): the operands may compare equal where x >= y or x <= y may flip, so those kernels (its
+        // jump_witnesses, same attributes: comparison() in harness/ops/tf_logic.cpp) are evaluated too.
+        for (const std::string& side : tol.jump_witnesses) {
+          const NodeKernel other{n, k.at(side).f64, ctx.kern.out_shapes};
+          auto f = [&](const std::vector<const TensorD*>& xs) { return other.run(n.attrs, xs, ctx.w).at(0); };
+          const TensorD bo = elementwise_prop(ctx.x, ctx.bx, f(ctx.x), f);
+          for (int64_t i = 0; i < b.size(); ++i) b[i] = std::max(b[i], bo[i]);
+        }
         // sin and cos are not monotone between x - b and x + b, so a peak inside the interval is missed by its
         // ends (sin(exp(x)) with exp's budget in the thousands: seed 2, case 11993): their slope is at most 1 and
         // their range 2, so min(b, 2) bounds the change. tan is monotone between its poles: a pole inside the
         // interval allows anything.
-        if (n.op == "tf.math.sin" || n.op == "tf.math.cos" || n.op == "tf.math.tan") {
+        if (tol.range_bound > 0 || tol.pole_period > 0) {
           const TensorD& x0 = *ctx.x[0];
           const TensorD& bx0 = *ctx.bx[0];
           for (int64_t i = 0; i < b.size(); ++i) {
-            if (n.op != "tf.math.tan") {
-              b[i] = std::max(b[i], std::min(bx0[i], 2.0));
-            } else if (bx0[i] > 0 && std::isfinite(x0[i]) && std::floor((x0[i] - bx0[i]) / M_PI - 0.5) != std::floor((x0[i] + bx0[i]) / M_PI - 0.5)) {
+            if (tol.range_bound > 0) b[i] = std::max(b[i], std::min(tol.slope_bound * bx0[i], tol.range_bound));
+            if (tol.pole_period > 0 && bx0[i] > 0 && std::isfinite(x0[i]) &&
+                std::floor((x0[i] - bx0[i]) / tol.pole_period - tol.pole_offset / tol.pole_period) !=
+                    std::floor((x0[i] + bx0[i]) / tol.pole_period - tol.pole_offset / tol.pole_period))
               b[i] = std::numeric_limits<double>::infinity();
-            }
           }
         }
         const TensorD& x0 = *ctx.x[0];
         const TensorD& y = *ctx.y[0];
-        // op_abs_scale depends on the element only for gelu; for every other op it is one number per node
-        // (looked up once rather than per element: the lookup compares op names).
-        const bool per_element = n.op == "tf.nn.gelu";
-        const double scale = per_element ? 0.0 : op_abs_scale(n.op, n.attrs, 0.0);
+        const double scale = tol.abs_scale ? tol.abs_scale(n.attrs) : 0.0;
         // The op's own rounding is relative to the value the executor actually rounds, which may lie anywhere
         // within the propagated error of y (a legitimate jump upstream, e.g. floor(1 - 1e-24) vs floor(1f),
         // moves it far from y): |y| + propagated, in this rule and the linear and monotone ones.
         for (int64_t i = 0; i < y.size(); ++i) {
           const double xi = x0.size() == y.size() ? x0[i] : 0.0;
-          b[i] += ctx.spec.tolerance.ulps * kEps * (std::fabs(y[i]) + b[i] + (per_element ? op_abs_scale(n.op, n.attrs, xi) : scale));
+          const double s = tol.abs_scale_times_abs_x ? scale * std::fabs(xi) : scale;
+          b[i] += tol.ulps * kEps * (std::fabs(y[i]) + b[i] + s);
         }
         break;
       }

@@ -53,17 +53,4 @@ double activation_abs_scale(const std::string& a, double x) {
   return 0.0;
 }
 
-double op_abs_scale(const std::string& op, const nlohmann::json& attrs, double x) {
-  if (op == "tf.nn.gelu") return std::fabs(x);
-  // ELU layer: alpha * (exp(x) - 1), see activation_abs_scale("elu").
-  if (op == "ELU") return std::fabs(attrs.value("alpha", 1.0));
-  // TF's own Elu / Selu kernels compute exp(x) - 1 in float32 (relu_op_functor.h), as TF.js wasm does.
-  if (op == "tf.nn.elu") return 1.0;
-  if (op == "tf.nn.selu") return 2.0;
-  // Range-reduced polynomial sin/cos (XNNPACK, GPU) and log near 1 are accurate to a few u absolute, not
-  // relative to a result near a zero of the function.
-  if (op == "tf.math.sin" || op == "tf.math.cos" || op == "tf.math.log") return 1.0;
-  return 0.0;
-}
-
 }  // namespace parity

@@ -41,10 +41,10 @@ enum class BudgetKind {
 BudgetKind budget_kind(const OpSpec& spec, const nlohmann::json& attrs);
 const char* budget_kind_name(BudgetKind k);
 
-// An absolute scale s for the op's own rounding: budget += ulps * eps * s, for formulas whose float32
-// evaluation has error proportional to s rather than to the result (gelu's 1 + erf cancels for x << 0).
+// An absolute scale s for an activation's own rounding: budget += ulps * eps * s, for formulas whose float32
+// evaluation has error proportional to s rather than to the result (gelu's 1 + erf cancels for x << 0). An
+// op's own scale is its catalog entry's Tolerance::abs_scale.
 double activation_abs_scale(const std::string& activation, double x);
-double op_abs_scale(const std::string& op, const nlohmann::json& attrs, double x);
 
 // ErrorRule::Recurrent (harness/engine/budget_recurrent.cpp): the budget of each of the node's outputs, from
 // its inputs x with budgets bx, its weights w and ref64's outputs y (which the rule re-derives and checks).

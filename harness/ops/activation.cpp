@@ -3,6 +3,7 @@
 // oracles/ref/scalar_math.h and oracles/ref/activation.h.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <set>
 
 #include "harness/catalog/attrs.h"
@@ -148,6 +149,9 @@ void add_layers(Catalog& c) {
                 .doc = "scale of the negative part; float32 in Keras"}};
     s.tolerance.rule = ErrorRule::Elementwise;
     s.tolerance.ulps = 5;  // expm1 (~4) and the alpha multiplication
+    // alpha * (exp(x) - 1): TF.js computes exp(x) - 1 (no expm1), an absolute error of order u * alpha
+    // near the cancellation (activation_abs_scale("elu")).
+    s.tolerance.abs_scale = [](const json& attrs) { return std::fabs(attrs.value("alpha", 1.0)); };
     c.add(std::move(s));
   }
   {
@@ -213,10 +217,21 @@ void add_tf_ops(Catalog& c) {
   c.add(unary("math.rsqrt", "Rsqrt", {0.25, 4}, 2, "1 / sqrt(x)"));
   // libm transcendentals.
   c.add(unary("math.exp", "Exp", wide, 4, "exp(x)", {"exp"}));
-  c.add(unary("math.log", "Log", {0.1, 4}, 4, "natural log"));
+  // Range-reduced polynomial sin/cos (XNNPACK, GPU) and log near 1 are accurate to a few u absolute, not
+  // relative to a result near a zero of the function.
+  const auto one = [](const json&) { return 1.0; };
+  OpSpec log = unary("math.log", "Log", {0.1, 4}, 4, "natural log");
+  log.tolerance.abs_scale = one;
+  c.add(std::move(log));
   c.add(unary("math.log1p", "Log1p", {-0.9, 4}, 4, "log(1 + x), accurate near 0"));
-  c.add(unary("math.sin", "Sin", wide, 4, "sin(x)"));
-  c.add(unary("math.cos", "Cos", wide, 4, "cos(x)"));
+  // sin and cos are not monotone: between x - b and x + b they change by at most min(b, 2).
+  for (const auto& [function, graph_op] : {std::pair{"math.sin", "Sin"}, std::pair{"math.cos", "Cos"}}) {
+    OpSpec t = unary(function, graph_op, wide, 4, std::string(function).substr(5) + "(x)");
+    t.tolerance.abs_scale = one;
+    t.tolerance.slope_bound = 1;
+    t.tolerance.range_bound = 2;
+    c.add(std::move(t));
+  }
   c.add(unary("math.tanh", "Tanh", wide, 4, "tanh(x)", {"nn.tanh", "tanh"}));
   c.add(unary("math.sigmoid", "Sigmoid", wide, 4, "1 / (1 + exp(-x))", {"nn.sigmoid", "sigmoid"}));
   c.add(unary("math.erf", "Erf", wide, 4, "error function"));
@@ -237,6 +252,8 @@ void add_tf_ops(Catalog& c) {
                                               "0.5 x (1 + tanh(0.7978845608028654 (x + 0.044715 x^3)))");
   gelu.attrs = {{.name = "approximate", .kind = AttrKind::Bool, .default_value = false, .gen = {false, true},
                  .doc = "false: exact erf form; true: tanh approximation"}};
+  gelu.tolerance.abs_scale = [](const json&) { return 1.0; };
+  gelu.tolerance.abs_scale_times_abs_x = true;
   c.add(std::move(gelu));
 }
 

@@ -5,6 +5,7 @@
 // them in T (double for ref64, float for cpu32) as exact integers and 0/1: int32 values are exact in cpu32
 // only below 2^24 in magnitude, and the generator keeps them tiny (indices, depths, truncated [-4, 4]).
 #include <array>
+#include <tuple>
 
 #include "harness/catalog/attrs.h"
 #include "harness/catalog/catalog.h"
@@ -178,8 +179,14 @@ std::vector<Shape> infer_top_k(const NodeView& n) {
 }  // namespace
 
 void register_tf_logic_ops(Catalog& c) {
-  c.add(comparison("math.equal", "Equal", "x == y"));
-  c.add(comparison("math.not_equal", "NotEqual", "x != y"));
+  // x == y jumps on a single point: x >= y and x <= y flip wherever it may (their kernels take the same
+  // attributes and inputs), and the budget evaluates them too.
+  for (auto [function, graph_op, doc] : {std::tuple{"math.equal", "Equal", "x == y"},
+                                         std::tuple{"math.not_equal", "NotEqual", "x != y"}}) {
+    OpSpec eq = comparison(function, graph_op, doc);
+    eq.tolerance.jump_witnesses = {"tf.math.greater_equal", "tf.math.less_equal"};
+    c.add(std::move(eq));
+  }
   c.add(comparison("math.greater", "Greater", "x > y"));
   c.add(comparison("math.greater_equal", "GreaterEqual", "x >= y"));
   c.add(comparison("math.less", "Less", "x < y"));
