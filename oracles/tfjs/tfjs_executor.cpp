@@ -127,12 +127,20 @@ RunResult TfjsExecutor::finish_run(Ticket t) {
     for (;;) {
       Pending p = std::move(pending_.front());
       pending_.pop_front();
+      if (p.cancelled) {  // its graph may be gone: read the reply and drop it undecoded
+        try {
+          (void)client_->receive();
+        } catch (...) {
+          // A failed request has already cost the worker; the next one goes to a fresh worker.
+        }
+        continue;
+      }
       Outcome o = complete(p);
       if (p.ticket == t) {
         hit = early_.emplace(t, std::move(o)).first;
         break;
       }
-      if (!p.cancelled) early_.emplace(p.ticket, std::move(o));
+      early_.emplace(p.ticket, std::move(o));
     }
   }
   Outcome o = std::move(hit->second);
