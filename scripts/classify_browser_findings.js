@@ -54,6 +54,10 @@ const kFindings = [
   // the result depended on what ran before in the page.
   { id: 'B10 webgpu state from earlier cases', on: ['webgpu'], valuesOnly: true, fallback: 1,
     graph: () => true, noNode: true },
+  // The same, as errors: for a stretch of cases the page's TF.js engine has lost a tensor's backend; each of
+  // these cases passes (or fails another way) from a fresh page.
+  { id: 'B10 webgpu state from earlier cases (engine lost a tensor)', on: ['webgpu'], errors: true,
+    message: /^exception: TypeError: Cannot read properties of undefined \(reading 'backend'\)/, graph: () => true },
   // Bool tensors computed on the GPU: every such row replays deterministically from a fresh page.
   { id: 'B8 webgpu bool tensors', on: ['webgpu'], valuesOnly: true, fallback: 2,
     node: (n, g) => g.nodes.some(isBool), graph: n => isBool(n) },
