@@ -33,7 +33,8 @@ struct CaseVerdict {
 std::vector<Tensor<double>> case_inputs(const CaseFile& cf, const Catalog& c);
 
 // Where a case's wall time went, for benchmarks: one span per step, in order ("reference" with budgets;
-// per executor "start", "finish", "compare", and "localize" for a DIVERGED run's repeat with intermediates). Executors in other processes work between start and finish.
+// per executor "start", "finish", "compare", and "localize" for a DIVERGED run's repeat with
+// intermediates). Executors in other processes work between start and finish.
 struct EvaluateTrace {
   struct Span {
     std::string step, executor;
@@ -82,7 +83,8 @@ struct StartedCase {
 // Throws ParityError when the case cannot be evaluated (nothing is left started then).
 std::unique_ptr<StartedCase> start_case(const CaseFile& cf, const std::vector<Executor*>& executors, const Catalog& c,
                                         EvaluateTrace* trace = nullptr);
-// Throws ParityError when the reference cannot be computed (the runs are cancelled).
+// Throws ParityError when the reference cannot be computed (destroying the started case then cancels the
+// runs left).
 void judge_case(StartedCase& s, const KernelTable& k, const Comparator& cmp);
 CaseVerdict localize_case(StartedCase& s, const Comparator& cmp);
 CaseVerdict finish_case(StartedCase& s, const KernelTable& k, const Comparator& cmp);
